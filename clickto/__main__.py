@@ -1,0 +1,5 @@
+import sys
+
+from clickto.cli import main
+
+sys.exit(main())
