@@ -1,0 +1,141 @@
+"""YAML parsing with positions: every node's line/column, and located errors for what YAML alone gets wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules.errors import RuleError
+from rules.yaml_marks import Spot, parse_yaml
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(RuleError) as caught:
+        parse_yaml(text)
+    return str(caught.value)
+
+
+def test_values_are_plain_and_every_path_has_its_spot() -> None:
+    document = parse_yaml("version: 1\nrules:\n  - id: a\n    when: {page.type: product}\n")
+    assert document.value == {"version": 1, "rules": [{"id": "a", "when": {"page.type": "product"}}]}
+    assert document.spots[("version",)] == Spot(1, 10, 1, 1, "1")
+    assert document.at_key(("rules", 0, "when", "page.type")) == (4, 12)
+    assert document.at_value(("rules", 0, "when", "page.type")) == (4, 23)
+    assert document.at_value(("rules", 0)) == (3, 5)
+    assert document.at_key(("rules", 0)) == (3, 5)      # a list item has no key: its value
+
+
+def test_spot_of_a_missing_path_is_its_nearest_ancestor() -> None:
+    document = parse_yaml("a:\n  b: 1\n")
+    assert document.at_value(("a", "missing", 3)) == (2, 3)
+    assert document.at_value(("nothing",)) == (1, 1)
+
+
+def test_keys_stay_the_text_written_and_dates_stay_text() -> None:
+    document = parse_yaml("on: 2024-01-01\n1: yes\nnull: ~\n")
+    assert document.value == {"on": "2024-01-01", "1": True, "null": None}
+    assert document.raw(("1",)) == "yes"
+
+
+def test_empty_document_is_none() -> None:
+    assert parse_yaml("").value is None
+    assert parse_yaml("# only a comment\n").value is None
+
+
+def test_syntax_error_points_at_the_problem() -> None:
+    assert error_of("a: 1\nb: c: d\n") == "<rules>:2:5: invalid YAML: mapping values are not allowed here"
+
+
+def test_unclosed_flow_sequence_names_where_it_started() -> None:
+    assert error_of("a: 1\nb: [1, 2\n") == (
+        "<rules>:3:1: invalid YAML: expected ',' or ']', but got '<stream end>' "
+        "(while parsing a flow sequence at line 2)")
+
+
+def test_tab_indentation_says_to_use_spaces() -> None:
+    message = error_of("a:\n  b: 1\n\tc: 2\n")
+    assert message.startswith("<rules>:3:1: invalid YAML: found character '\\t' that cannot start any token")
+    assert message.endswith("; indent with spaces, not tabs")
+
+
+def test_control_character_is_located() -> None:
+    assert error_of("a: 1\nb: x\x00y\n") == (
+        "<rules>:2:5: invalid YAML: special characters are not allowed (found character #x0000)")
+
+
+def test_duplicate_key_points_at_the_second_and_names_the_first() -> None:
+    assert error_of("a: 1\nb:\n  c: 1\n  c: 2\n") == "<rules>:4:3: duplicate key 'c' (first defined at line 3)"
+
+
+def test_python_tags_are_refused_without_running_anything() -> None:
+    assert error_of("a: !!python/object/apply:os.system [echo hi]\n") == (
+        "<rules>:1:4: unsupported YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' "
+        "(use plain values: text, numbers, true/false, lists, mappings)")
+
+
+def test_custom_tag_on_a_mapping_is_refused() -> None:
+    assert error_of("a: !thing {b: 1}\n") == (
+        "<rules>:1:4: unsupported YAML tag '!thing' (use plain values: text, numbers, true/false, lists, mappings)")
+
+
+def test_binary_scalars_are_refused() -> None:
+    assert error_of("a: !!binary aGVsbG8=\n").startswith("<rules>:1:4: unsupported YAML tag 'tag:yaml.org,2002:binary'")
+
+
+def test_anchors_and_merge_keys_work_and_explicit_keys_win() -> None:
+    document = parse_yaml("base: &base {label: A, needs: experts}\nchat:\n  <<: *base\n  label: B\n")
+    assert document.value["chat"] == {"needs": "experts", "label": "B"}
+
+
+def test_merge_of_a_list_of_mappings() -> None:
+    document = parse_yaml("x: &x {a: 1}\ny: &y {a: 2, b: 2}\nz:\n  <<: [*x, *y]\n")
+    assert document.value["z"] == {"a": 1, "b": 2}
+
+
+def test_merge_of_a_scalar_is_refused() -> None:
+    assert error_of("x: &x 1\nz:\n  <<: *x\n") == "<rules>:1:4: '<<' merges only mappings"
+
+
+def test_recursive_alias_is_refused() -> None:
+    assert error_of("a: &x [1, *x]\n") == "<rules>:1:4: an alias refers to itself (recursive anchors are not supported)"
+
+
+def test_complex_keys_are_refused() -> None:
+    assert error_of("? [a, b]\n: 1\n") == "<rules>:1:3: a key must be plain text, not a list or mapping"
+
+
+def test_several_documents_are_refused() -> None:
+    assert error_of("a: 1\n---\nb: 2\n") == (
+        "<rules>:2:1: invalid YAML: expected a single document in the stream, but found another document")
+
+
+def test_very_deep_nesting_is_an_error_not_a_crash() -> None:
+    assert "nested too deeply" in error_of("[" * 3000 + "]" * 3000)
+    assert "nested too deeply" in error_of("a: " + "[" * 300 + "]" * 300)
+
+
+def test_alias_bombs_are_refused_quickly() -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 9):
+        previous = chr(ord("a") + level - 1)
+        name = chr(ord("a") + level)
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 10)}]")
+    message = error_of("\n".join(lines) + "\n")
+    assert "the document is too large (more than 50000 values once aliases are expanded)" in message
+
+
+def test_lone_surrogates_are_an_error_not_a_crash() -> None:
+    assert error_of("a: \ud800\n") == "<rules>:1:4: invalid YAML: special characters are not allowed (found character #xd800)"
+
+
+def test_deep_block_nesting_is_refused_without_crashing_the_process() -> None:
+    """libyaml's composer recurses in C: 50 000 nested '- ' used to kill Python with a segmentation fault."""
+    import subprocess
+    import sys
+
+    code = ("from rules.loader import check\n"
+            "print(check('- ' * 50000 + 'x\\n')[0])\n"
+            "print(check('a:\\n' + ''.join(' ' * i + 'a:\\n' for i in range(1, 400)))[0])\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["<rules>:1:401: the document is nested too deeply",
+                                          "<rules>:201:201: the document is nested too deeply"]
