@@ -7,14 +7,18 @@ a machine without Playwright's own browser download.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 import uvicorn
 
@@ -27,6 +31,16 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
+    """Run ``coroutine`` to completion on a fresh event loop in a worker thread.
+
+    Playwright's sync API marks the main thread's event loop as running for the whole test
+    session, so a plain ``asyncio.run`` in any later test fails; a worker thread has no loop.
+    """
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, coroutine).result(timeout=timeout)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -1,0 +1,121 @@
+"""``clickto serve``: check the rules, print the tag to embed, run the service under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def parse_site(text: str) -> tuple[str, list[str]]:
+    """``KEY`` or ``KEY=ORIGIN,ORIGIN``."""
+    key, _, origins = text.partition("=")
+    if not key.strip():
+        raise argparse.ArgumentTypeError(f"--site needs KEY[=ORIGIN,...], got '{text}'")
+    listed = [origin.strip() for origin in origins.split(",") if origin.strip()]
+    for origin in listed:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise argparse.ArgumentTypeError(f"origin '{origin}' must look like https://shop.example[:port] or be *")
+    return key.strip(), listed
+
+
+def parse_online(text: str) -> list[tuple[str, str]]:
+    """``experts=ana,advisors=ben`` (repeat a pool for several people: ``experts=ana,experts=carl``)."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        pool, sep, person = item.partition("=")
+        if not sep or not pool or not person:
+            raise argparse.ArgumentTypeError(f"--online needs POOL=PERSON[,POOL=PERSON...], got '{item}'")
+        pairs.append((pool, person))
+    return pairs
+
+
+def parse_person_token(text: str) -> tuple[str, str, str]:
+    """``POOL:PERSON=TOKEN``."""
+    who, sep, token = text.partition("=")
+    pool, colon, person = who.partition(":")
+    if not sep or not colon or not pool or not person or not token:
+        raise argparse.ArgumentTypeError(f"--person-token needs POOL:PERSON=TOKEN, got '{text}'")
+    return pool, person, token
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clickto serve",
+        description="Run the SDK service: the tag at /clickto.js, events in, decisions out (response and SSE), "
+                    "presence, conversations. See docs/service.md.")
+    parser.add_argument("--rules", required=True, type=Path, metavar="FILE", help="rule file (hot-reloaded)")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8001, help="port (default 8001)")
+    parser.add_argument("--site", action="append", type=parse_site, metavar="KEY[=ORIGIN,...]",
+                        help="a site key and the page origins allowed to call the service (repeatable; "
+                             "default: 'demo', same origin only)")
+    parser.add_argument("--admin-token", default=os.environ.get("CLICKTO_ADMIN_TOKEN"),
+                        help="admin token of every site (default: $CLICKTO_ADMIN_TOKEN, else a random one)")
+    parser.add_argument("--online", action="append", type=parse_online, default=[], metavar="POOL=PERSON,...",
+                        help="people online at start, on every site (e.g. experts=ana,advisors=ben)")
+    parser.add_argument("--person-token", action="append", type=parse_person_token, default=[],
+                        metavar="POOL:PERSON=TOKEN", help="a token that may only switch that person (repeatable)")
+    parser.add_argument("--session-ttl", type=float, default=1800.0, help="seconds before an idle session is dropped")
+    parser.add_argument("--max-sessions", type=int, default=100_000, help="live sessions kept in memory (LRU)")
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    return parser
+
+
+def serve_main(argv: list[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+
+    import rules
+
+    if not args.rules.is_file():
+        print(f"clickto serve: {args.rules}: no such rule file", file=sys.stderr)
+        return EXIT_USAGE
+    problems = rules.check(args.rules)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"clickto serve: {args.rules}: {len(problems)} problem(s); not starting", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+    import uvicorn
+
+    from sdk import create_app
+    from sdk.config import PersonToken, ServiceConfig, SiteConfig
+
+    generated = not args.admin_token
+    token = args.admin_token or secrets.token_urlsafe(24)
+    people = {person_token: PersonToken(pool, person) for pool, person, person_token in args.person_token}
+    sites = [SiteConfig(key, origins, token, dict(people)) for key, origins in (args.site or [("demo", [])])]
+    online: dict[str, list[str]] = {}
+    for pairs in args.online:
+        for pool, person in pairs:
+            online.setdefault(pool, []).append(person)
+    try:
+        config = ServiceConfig(rules_path=args.rules, sites=sites, presence={site.key: online for site in sites},
+                               session_ttl=args.session_ttl, max_sessions=args.max_sessions)
+        app = create_app(config)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"clickto serve: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+    base = f"http://{args.host}:{args.port}"
+    print("clickto service ready. Embed on every page:")
+    for site in sites:
+        print(f'  <script src="{base}/clickto.js" data-site="{site.key}" async></script>')
+        print(f"  site '{site.key}' accepts pages from: {', '.join(site.origins) or 'the same origin only'}")
+    print(f"admin token{' (generated)' if generated else ''}: {token}")
+    print(f"  curl -X PUT {base}/v1/presence -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
+          "-d '{\"pool\": \"experts\", \"person\": \"ana\", \"online\": true}'")
+    sys.stdout.flush()
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=3)
+    return EXIT_OK

@@ -1,0 +1,80 @@
+"""What one service instance serves: which rule file, which sites (keys, origins, tokens), who is online.
+
+Plain dataclasses so a host application can build them in code (``sdk.create_app(ServiceConfig(...))``)
+and ``clickto serve`` can build them from its command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_ASSETS_DIR = Path(__file__).with_name("js")
+
+
+@dataclass(frozen=True)
+class PersonToken:
+    """A presence token that may only switch one person in one pool on or off."""
+
+    pool: str
+    person: str
+
+
+@dataclass
+class SiteConfig:
+    """One shop: its public key (``data-site``), the page origins allowed to call the service, its tokens.
+
+    ``origins`` are exact ``scheme://host[:port]`` strings (``"*"`` allows any origin, for development).
+    ``people`` maps a per-person presence token to the pool and person it may switch.
+    """
+
+    key: str
+    origins: list[str] = field(default_factory=list)
+    admin_token: str | None = None
+    people: dict[str, PersonToken | tuple[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            raise ValueError("SiteConfig.key must not be empty")
+        self.origins = [origin.rstrip("/") for origin in self.origins]
+        self.people = {token: value if isinstance(value, PersonToken) else PersonToken(*value)
+                       for token, value in self.people.items()}
+
+    def allows_origin(self, origin: str) -> bool:
+        return "*" in self.origins or origin in self.origins
+
+
+@dataclass
+class ServiceConfig:
+    """Everything ``create_app`` needs. Defaults follow the issue: 30 min idle sessions, 64 KB bodies."""
+
+    rules_path: Path
+    sites: list[SiteConfig]
+    presence: Mapping[str, Mapping[str, list[str]]] = field(default_factory=dict)  # site -> pool -> people online
+    session_ttl: float = 1800.0            # seconds of inactivity before a session is forgotten
+    max_sessions: int = 100_000            # LRU cap on live sessions in the memory store
+    max_body_bytes: int = 64 * 1024        # request bodies above this get 413
+    max_events_per_batch: int = 500
+    max_streams: int = 10_000              # open SSE connections per process
+    max_streams_per_session: int = 16      # tabs of one visitor
+    max_conversations: int = 10_000        # kept in memory per site (oldest dropped)
+    ping_interval: float = 15.0            # SSE comment ping
+    reload_interval: float = 0.5           # rule-file mtime poll; 0 disables hot reload
+    sweep_interval: float = 60.0           # how often expired sessions are dropped
+    assets_dir: Path = DEFAULT_ASSETS_DIR  # where clickto.js and clickto-panel.js are read from
+    cache_max_age: int = 300               # Cache-Control max-age of the tag
+
+    def __post_init__(self) -> None:
+        self.rules_path = Path(self.rules_path)
+        self.assets_dir = Path(self.assets_dir)
+        keys = [site.key for site in self.sites]
+        self._by_key = {site.key: site for site in self.sites}
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"duplicate site keys in ServiceConfig.sites: {keys}")
+        for site_key in self.presence:
+            if site_key not in keys:
+                raise ValueError(f"presence names unknown site '{site_key}' (sites: {', '.join(keys)})")
+
+    def site(self, key: str) -> SiteConfig | None:
+        return self._by_key.get(key)

@@ -1,0 +1,186 @@
+"""Reading an event batch off the wire: size cap, content type, JSON, schema and types, in that order.
+
+Everything is checked before any event is applied, so a batch is folded whole or not at all. Each error
+names the field the way a developer would address it in the batch: ``sent_at``, ``events[2].value``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import ujson
+from starlette.requests import ClientDisconnect, Request
+
+from rules import EventError
+from rules.session import validate_event
+from sdk.errors import ApiError
+
+ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+"""Session and visitor ids: what the tag generates, with room for a site's own ids; never markup."""
+
+JSON_TYPES = {"", "text/plain", "application/json"}
+
+
+@dataclass(frozen=True)
+class Batch:
+    site: str
+    session: str
+    visitor: str | None
+    sent_at: float            # client clock, ms since epoch
+    events: list[dict[str, Any]]
+
+    def server_times(self, now: float, oldest: float) -> list[float]:
+        """Each event's time on the server clock: ``now - (sent_at - t)/1000``, never in the future
+        and never before ``oldest`` (a queue that waited for hours is not replayed as hours of dwell)."""
+        times = []
+        for event in self.events:
+            t = event.get("t", self.sent_at)
+            times.append(min(now, max(oldest, now - (self.sent_at - t) / 1000.0)))
+        return times
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) anything over ``limit`` bytes before reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            size = int(declared)
+        except ValueError:
+            raise ApiError(400, "Content-Length is not a number") from None
+        if size > limit:
+            raise ApiError(413, f"body is {size} bytes; the limit is {limit} bytes")
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > limit:
+                raise ApiError(413, f"body is larger than the limit of {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ApiError(400, "the client went away before the body was complete") from None
+    return b"".join(chunks)
+
+
+def check_content_type(request: Request) -> None:
+    """JSON may come as ``text/plain`` (what the tag sends: no CORS preflight) or ``application/json``."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media not in JSON_TYPES:
+        raise ApiError(415, f"Content-Type must be text/plain or application/json carrying JSON, got '{media}'")
+
+
+def parse_json(body: bytes) -> Any:
+    """Decode JSON; on failure say where (line and column), which ujson alone does not."""
+    if not body.strip():
+        raise ApiError(400, "body is empty; expected a JSON object")
+    try:
+        return ujson.loads(body)
+    except (ValueError, OverflowError):
+        pass
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ApiError(400, f"body is not UTF-8 text (byte {error.start})") from None
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ApiError(400, "body is not acceptable JSON: nested too deeply") from None
+    except json.JSONDecodeError as error:
+        raise ApiError(400, f"body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+    except ValueError as error:
+        raise ApiError(400, f"body is not valid JSON: {error}") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def require_object(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ApiError(422, f"body must be a JSON object, got {json_type(data)}")
+    return data
+
+
+def _string(data: dict[str, Any], name: str, required: bool) -> str | None:
+    """``data[name]`` when it is a string; None when absent and optional; else a 422 naming it."""
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise ApiError(422, f"{name} is required", name)
+        return None
+    if not isinstance(value, str):
+        raise ApiError(422, f"{name} must be a string, got {json_type(value)}", name)
+    return value
+
+
+def require_id(data: dict[str, Any], name: str, required: bool = True) -> str | None:
+    value = _string(data, name, required)
+    if value is not None and not ID.match(value):
+        raise ApiError(422, f"{name} must be 1-128 characters of letters, digits, '_', '.', ':' or '-'", name)
+    return value
+
+
+def require_number(data: dict[str, Any], name: str) -> float:
+    value = data.get(name)
+    if value is None:
+        raise ApiError(422, f"{name} is required", name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ApiError(422, f"{name} must be a number, got {json_type(value)}", name)
+    if not math.isfinite(value) or value < 0:
+        raise ApiError(422, f"{name} must be a finite, non-negative number", name)
+    return float(value)
+
+
+def require_string(data: dict[str, Any], name: str, max_length: int, required: bool = True) -> str | None:
+    value = _string(data, name, required)
+    if value is None:
+        return None
+    if required and not value.strip():
+        raise ApiError(422, f"{name} must not be empty", name)
+    if len(value) > max_length:
+        raise ApiError(422, f"{name} is longer than {max_length} characters", name)
+    return value
+
+
+def parse_batch(data: Any, max_events: int) -> Batch:
+    """Check a decoded batch entirely; the first problem raises ``ApiError`` naming its field."""
+    data = require_object(data)
+    site = require_id(data, "site")
+    session = require_id(data, "session")
+    visitor = require_id(data, "visitor", required=False)
+    sent_at = require_number(data, "sent_at")
+    events = data.get("events")
+    if events is None:
+        raise ApiError(422, "events is required (an empty list asks for the current decision)", "events")
+    if not isinstance(events, list):
+        raise ApiError(422, f"events must be a list, got {json_type(events)}", "events")
+    if len(events) > max_events:
+        raise ApiError(413, f"events has {len(events)} entries; the limit is {max_events} per batch", "events")
+    for index, event in enumerate(events):
+        try:
+            validate_event(event)
+        except EventError as error:
+            where = f"events[{index}].{error.field}" if error.field else f"events[{index}]"
+            raise ApiError(422, f"{where}: {error.message}", where) from None
+    return Batch(site=site, session=session, visitor=visitor, sent_at=sent_at, events=events)  # type: ignore[arg-type]
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__

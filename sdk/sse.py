@@ -1,0 +1,95 @@
+"""The ASGI response of one SSE connection: sends what the hub queues, pings, and cleans up on disconnect.
+
+Written at the ASGI level rather than with ``StreamingResponse`` so that a closed tab is noticed at once
+(uvicorn reports ``http.disconnect``) instead of at the next failed write, and so that the stream ends
+when the server shuts down (uvicorn otherwise waits for every open stream before it can stop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import weakref
+from collections.abc import Callable, Mapping
+
+from starlette.types import Receive, Scope, Send
+
+from sdk.stream import Subscriber
+
+TICK = 0.5   # how often an idle stream checks whether the server is shutting down
+
+
+_SERVERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, object] = weakref.WeakKeyDictionary()
+
+
+def _uvicorn_server() -> object | None:
+    """The uvicorn ``Server`` running this event loop, if any: its ``should_exit`` says it is stopping.
+
+    uvicorn tells an app nothing before it waits for open responses to finish, so an SSE stream would
+    hold a shutdown for ever; the server's ``serve`` task is the one place that knows.
+    """
+    loop = asyncio.get_running_loop()
+    if loop in _SERVERS:
+        return _SERVERS[loop]
+    found = None
+    try:
+        import uvicorn
+    except ImportError:  # pragma: no cover - uvicorn is a dependency
+        uvicorn = None
+    for task in asyncio.all_tasks(loop) if uvicorn else ():
+        frame = getattr(task.get_coro(), "cr_frame", None)
+        candidate = frame.f_locals.get("self") if frame is not None else None
+        if isinstance(candidate, uvicorn.Server):
+            found = candidate
+            break
+    _SERVERS[loop] = found
+    return found
+
+
+class EventStreamResponse:
+    """``text/event-stream`` fed by ``subscriber``; ``on_close`` runs exactly once when it ends."""
+
+    def __init__(self, subscriber: Subscriber, on_close: Callable[[], None], ping_interval: float,
+                 headers: Mapping[str, str] | None = None) -> None:
+        self.subscriber = subscriber
+        self.on_close = on_close
+        self.ping_interval = ping_interval
+        self.headers = dict(headers or {})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store",
+                   "x-accel-buffering": "no", **self.headers}
+        server = _uvicorn_server()
+        watcher = asyncio.ensure_future(self._watch_disconnect(receive))
+        try:
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(k.encode(), v.encode()) for k, v in headers.items()]})
+            await send({"type": "http.response.body", "body": b"retry: 2000\n\n", "more_body": True})
+            last_write = time.monotonic()
+            queue = self.subscriber.queue
+            while True:
+                try:
+                    message = await asyncio.wait_for(queue.get(), timeout=min(TICK, self.ping_interval))
+                except asyncio.TimeoutError:
+                    if server is not None and getattr(server, "should_exit", False):
+                        break
+                    if time.monotonic() - last_write < self.ping_interval:
+                        continue
+                    message = b": ping\n\n"
+                if message is None:
+                    break
+                await send({"type": "http.response.body", "body": message, "more_body": True})
+                last_write = time.monotonic()
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except OSError:
+            pass   # the client went away between two writes
+        finally:
+            watcher.cancel()
+            self.on_close()
+
+    async def _watch_disconnect(self, receive: Receive) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                self.subscriber.close()
+                return

@@ -1,0 +1,66 @@
+"""``clickto serve``: refuses bad rules with every problem, prints the tag, serves for real."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from clickto.testing import free_port
+from sdk.cli import serve_main
+from sdk.testing import RULES
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_bad_rules_exit_1_with_every_problem(tmp_path, capsys):
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(RULES.replace("show: chat", "show: chta").replace("cart.value", "cart.valeu"))
+    assert serve_main(["--rules", str(rules_path)]) == 1
+    err = capsys.readouterr().err
+    problems = [line for line in err.splitlines() if line.startswith(f"{rules_path}:")]
+    assert len(problems) >= 2 and "not starting" in err
+
+
+def test_missing_rules_and_bad_options(tmp_path, capsys):
+    assert serve_main(["--rules", str(tmp_path / "none.yaml")]) == 2
+    assert "no such rule file" in capsys.readouterr().err
+    assert serve_main(["--rules", "x", "--site", "demo=shop.test"]) == 2
+    assert "must look like" in capsys.readouterr().err
+    assert serve_main(["--rules", "x", "--online", "experts"]) == 2
+
+
+def test_serve_runs_and_prints_the_snippet(tmp_path):
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(RULES)
+    port = free_port()
+    env = {**os.environ, "CLICKTO_ADMIN_TOKEN": "from-env"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clickto", "serve", "--rules", str(rules_path), "--port", str(port),
+         "--site", "demo=http://shop.test", "--online", "experts=ana,advisors=ben", "--log-level", "warning"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read()
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert health.json()["status"] == "ok"
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/presence?site=demo").json() == {"experts": 1, "advisors": 1}
+        put = httpx.put(f"http://127.0.0.1:{port}/v1/presence", headers={"authorization": "Bearer from-env"},
+                        json={"pool": "experts", "person": "ana", "online": False})
+        assert put.status_code == 200
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=10)
+    assert f'<script src="http://127.0.0.1:{port}/clickto.js" data-site="demo" async></script>' in out
+    assert "admin token: from-env" in out

@@ -1,0 +1,186 @@
+"""The service under a real uvicorn, over real HTTP: intake, SSE pushes (next-check timer, presence,
+rules reload), stream clean-up, shutdown with open streams, mounting under a prefix."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from clickto.testing import serve_app
+from sdk import create_app
+from sdk.testing import ADMIN, RULES, SSEReader, batch, page_view, service_config
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def live(tmp_path):
+    app = create_app(service_config(tmp_path))
+    with serve_app(app, timeout_graceful_shutdown=2) as server:
+        with httpx.Client(base_url=server.url, timeout=httpx.Timeout(5.0)) as client:
+            yield app, client
+
+
+def post(client, *events, session="s1", **kwargs):
+    response = client.post("/v1/events", content=json.dumps(batch(session, *events, **kwargs)),
+                           headers={"content-type": "text/plain"})
+    assert response.status_code == 200, response.text
+    return response.json()["decision"]
+
+
+def wait_for(predicate, timeout=3.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.02)
+
+
+def test_intake_over_http(live):
+    app, client = live
+    decision = post(client, page_view(path="/cart", page_type="cart"), {"type": "cart", "value": 20})
+    assert decision["channel"] is None and decision["rule"] is None
+    bad = client.post("/v1/events", content='{"site": "demo", "session": "s1", "sent_at": 1, "events": [5]}')
+    assert bad.status_code == 422 and bad.json()["field"] == "events[0]"
+
+
+def test_next_check_wakes_the_stream(live):
+    app, client = live
+    decision = post(client, page_view())          # product page, visible: dwell >= 1 s holds one second later
+    assert decision["channel"] is None and decision["next_check"] is not None
+    with client.stream("GET", "/v1/stream", params={"site": "demo", "session": "s1"}) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        reader = SSEReader(response)
+        assert reader.next_decision()["channel"] is None       # the current decision on connect
+        pushed = reader.next_decision()
+        arrived = time.time()
+    assert pushed["channel"] == "community" and pushed["rule"] == "product-dwell"
+    assert arrived - decision["next_check"] < 0.5     # woken at next_check, not by a slow poll
+
+
+def test_presence_change_reaches_open_stream_within_a_second(live):
+    app, client = live
+    post(client, page_view(path="/cart", page_type="cart"), {"type": "cart", "value": 150})
+    with client.stream("GET", "/v1/stream", params={"site": "demo", "session": "s1"}) as response:
+        reader = SSEReader(response)
+        assert reader.next_decision()["channel"] is None      # nobody in advisors yet
+        started = time.monotonic()
+        put = client.put("/v1/presence", headers={"authorization": f"Bearer {ADMIN}"},
+                         content=json.dumps({"pool": "advisors", "person": "ben", "online": True}))
+        assert put.status_code == 200
+        pushed = reader.next_decision()
+        assert time.monotonic() - started < 1.0
+        assert pushed["channel"] == "chat"
+        app.state.presence.set("demo", "advisors", "ben", False)   # in-process toggle, from this thread
+        assert reader.next_decision()["channel"] is None
+
+
+def test_every_open_page_of_the_site_gets_presence_changes(live):
+    app, client = live
+    for session in ("a", "b"):
+        post(client, page_view(path="/cart", page_type="cart"), {"type": "cart", "value": 150}, session=session)
+    with client.stream("GET", "/v1/stream", params={"site": "demo", "session": "a"}) as first, \
+            client.stream("GET", "/v1/stream", params={"site": "demo", "session": "b"}) as second:
+        readers = [SSEReader(first), SSEReader(second)]
+        for reader in readers:
+            reader.next_decision()
+        app.state.presence.set("demo", "advisors", "ben", True)
+        assert [reader.next_decision()["channel"] for reader in readers] == ["chat", "chat"]
+
+
+def test_batch_pushes_changed_decision_to_other_tabs(live):
+    app, client = live
+    post(client, page_view(path="/cart", page_type="cart"))
+    app.state.presence.set("demo", "advisors", "ben", True)
+    with client.stream("GET", "/v1/stream", params={"site": "demo", "session": "s1"}) as response:
+        reader = SSEReader(response)
+        assert reader.next_decision()["channel"] is None
+        post(client, {"type": "cart", "value": 99})      # another tab of the same session
+        assert reader.next_decision()["rule"] == "big-cart"
+
+
+def test_stream_is_cleaned_up_on_disconnect(live):
+    app, client = live
+    hub = app.state.service.hub
+    post(client, page_view())
+    with client.stream("GET", "/v1/stream", params={"site": "demo", "session": "s1"}) as response:
+        reader = SSEReader(response)
+        reader.next_decision()
+        assert hub.count == 1 and hub._timers
+    wait_for(lambda: hub.count == 0)
+    assert not hub._timers and not hub._by_site
+
+
+def test_stream_validates_its_query(live):
+    app, client = live
+    assert client.get("/v1/stream", params={"site": "nope", "session": "s1"}).status_code == 404
+    missing = client.get("/v1/stream", params={"site": "demo"})
+    assert missing.status_code == 422 and missing.json()["field"] == "session"
+
+
+def test_rules_hot_reload_good_then_bad(live):
+    app, client = live
+    rules_path = app.state.service.config.rules_path
+    post(client, page_view(path="/cart", page_type="cart"), {"type": "cart", "value": 50})
+    app.state.presence.set("demo", "advisors", "ben", True)
+    with client.stream("GET", "/v1/stream", params={"site": "demo", "session": "s1"}) as response:
+        reader = SSEReader(response)
+        assert reader.next_decision()["channel"] is None     # 50 < 80
+        rules_path.write_text(RULES.replace("$gte: 80", "$gte: 40"))
+        assert reader.next_decision()["rule"] == "big-cart"   # pushed after the reload
+    assert client.get("/healthz").json()["rules"]["reloads"] == 1
+
+    rules_path.write_text(RULES.replace("$gte: 80", "$gte: 40").replace("show: chat", "show: chta")
+                          .replace("cart.value", "cart.valeu"))
+    wait_for(lambda: app.state.rules_errors)
+    messages = [str(error) for error in app.state.rules_errors]
+    assert len(messages) >= 2
+    assert all(message.startswith(f"{rules_path}:") and message.split(":")[1].isdigit() for message in messages)
+    health = client.get("/healthz").json()
+    assert health["status"] == "degraded" and health["rules"]["errors"] == messages
+    assert post(client)["rule"] == "big-cart"        # the last good rules stay in force
+
+    rules_path.write_text(RULES)
+    wait_for(lambda: not app.state.rules_errors)
+    assert post(client)["channel"] is None
+    assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_shutdown_with_open_stream_is_quick(tmp_path):
+    app = create_app(service_config(tmp_path))
+    server_cm = serve_app(app)          # no graceful timeout: the stream itself must end
+    server = server_cm.__enter__()
+    client = httpx.Client(base_url=server.url, timeout=5.0)
+    response = client.send(client.build_request("GET", "/v1/stream", params={"site": "demo", "session": "s1"}),
+                           stream=True)
+    assert response.status_code == 200
+    started = time.monotonic()
+    server_cm.__exit__(None, None, None)
+    assert time.monotonic() - started < 3.0
+    assert not server.thread.is_alive()
+    response.close()
+    client.close()
+
+
+def test_mounted_under_a_prefix_over_http(tmp_path):
+    service = create_app(service_config(tmp_path))
+    host = Starlette(routes=[Mount("/clickto", app=service)])
+    with serve_app(host, timeout_graceful_shutdown=2) as server, httpx.Client(base_url=server.url) as client:
+        assert client.get("/clickto/clickto.js").status_code == 200
+        assert client.post("/clickto/v1/events", json=batch("s1", page_view())).status_code == 200
+        with client.stream("GET", "/clickto/v1/stream", params={"site": "demo", "session": "s1"}) as response:
+            assert SSEReader(response).next_decision()["channel"] is None
+
+
+def test_stream_limits_give_503(tmp_path):
+    app = create_app(service_config(tmp_path, max_streams_per_session=1))
+    with serve_app(app, timeout_graceful_shutdown=2) as server, httpx.Client(base_url=server.url) as client:
+        with client.stream("GET", "/v1/stream", params={"site": "demo", "session": "s1"}) as first:
+            assert first.status_code == 200
+            second = client.get("/v1/stream", params={"site": "demo", "session": "s1"})
+            assert second.status_code == 503 and second.headers["retry-after"] == "30"
+            assert "too many open streams" in second.json()["error"]

@@ -1,0 +1,290 @@
+"""The browser tag in a real Chromium: what it collects and how it sends it (against tests/sdk/tag_harness.py)."""
+
+from __future__ import annotations
+
+import gzip
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tag_harness import JS_DIR, SITE, harness, harness_down, page, served  # noqa: E402,F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+
+def test_tag_stays_under_5kb_gzip():
+    data = (JS_DIR / "clickto.js").read_bytes()
+    size = len(gzip.compress(data, 9))
+    assert size < 5120, f"clickto.js is {size} bytes gzip -9; the budget is 5120"
+
+
+def test_first_page_view_batched_as_text_plain_with_page_attributes_and_meta(harness, page):
+    page.goto(harness.url + "/page/product")
+    view = harness.wait_event("page_view")[0]
+    batch = harness.batches[0]
+    assert batch["site"] == SITE and batch["session"] and batch["visitor"] and batch["sent_at"] > 0
+    assert harness.requests[0]["content_type"].startswith("text/plain")
+    assert view["url"] == harness.url + "/page/product" and view["path"] == "/page/product"
+    assert view["title"] == "Walking boots"
+    assert view["page_type"] == "product"
+    assert view["product"] == "boots-42", "the body attribute wins over <meta>"
+    assert view["category"] == "shoes" and view["price"] == 129.9, "meta fills what attributes do not say"
+    assert view["device"] == "desktop" and view["visit_count"] == 1 and view["spa"] is False
+    assert view["visible"] is True
+    assert isinstance(view["t"], int)
+
+
+def test_several_events_travel_in_one_batch(harness, page):
+    page.goto(harness.url + "/page/checkout")
+    harness.wait_event("page_view")
+    first = len(harness.requests)
+    page.evaluate("""() => {
+        clickto.track('exit_intent');
+        clickto.cart({value: '42,50', items: 3});
+        clickto.set({segment: 'vip'});
+        clickto.track('order', {value: 42.5});
+    }""")
+    harness.wait_event("order")
+    later = [b for b in harness.batches[first:]]
+    assert len(later) == 1, [[e["type"] for e in b["events"]] for b in later]
+    assert [e["type"] for e in later[0]["events"]] == ["exit_intent", "cart", "custom", "order"]
+    cart = later[0]["events"][1]
+    assert cart["value"] == 42.5 and cart["items"] == 3
+    assert later[0]["events"][2]["data"] == {"segment": "vip"}
+
+
+def test_posts_use_keepalive_without_credentials_and_split_under_64kb(harness, page):
+    page.add_init_script("""
+        window.__posts = [];
+        const realFetch = window.fetch;
+        window.fetch = function (url, init) {     // a spy: the real fetch still does the work
+            if (String(url).includes('/v1/events')) window.__posts.push({keepalive: init.keepalive,
+                credentials: init.credentials, type: init.headers['Content-Type'], bytes: new Blob([init.body]).size});
+            return realFetch.apply(this, arguments);
+        };
+    """)
+    page.goto(harness.url + "/page/home")
+    harness.wait_event("page_view")
+    page.evaluate("""() => {
+        const text = 'é'.repeat(1500);                    // 3000 bytes of UTF-8 per event
+        for (let i = 0; i < 60; i++) clickto.set({['k' + i]: text});
+    }""")
+    harness.wait_event("custom", count=60)
+    posts = page.evaluate("window.__posts")
+    assert all(p["keepalive"] is True and p["credentials"] == "omit" and p["type"] == "text/plain" for p in posts)
+    assert len(posts) >= 3 and max(p["bytes"] for p in posts) < 64 * 1024
+    assert [next(iter(e["data"])) for e in harness.events("custom")] == [f"k{i}" for i in range(60)]
+
+
+def test_session_and_visitor_persist_across_pages_and_a_new_visit_after_30_idle_minutes(harness, page):
+    page.clock.install()
+    page.goto(harness.url + "/page/home")
+    first = harness.wait_event("page_view")[0]
+    page.click("#to-product")
+    harness.wait_event("page_view", count=2)
+    assert len({b["session"] for b in harness.batches}) == 1
+    assert len({b["visitor"] for b in harness.batches}) == 1
+    session, visitor = harness.batches[0]["session"], harness.batches[0]["visitor"]
+    page.clock.fast_forward("31:00")
+    page.evaluate("clickto.set({back_after_lunch: true})")
+    view = harness.wait_event("page_view", count=3)[-1]
+    assert first["visit_count"] == 1 and view["visit_count"] == 2
+    assert view["path"] == "/page/product" and view["spa"] is False
+    newer = harness.batches[-1]
+    assert newer["session"] != session and newer["visitor"] == visitor
+    assert harness.wait_event("custom")[0]["data"] == {"back_after_lunch": True}
+
+
+def test_stub_queue_calls_made_before_the_tag_loaded_are_replayed(harness, page):
+    page.goto(harness.url + "/page/stub")
+    custom = harness.wait_event("custom")[0]
+    assert custom["data"] == {"segment": "vip"}
+    cart = harness.wait_event("cart")[0]
+    assert cart["value"] == 12.5 and cart["items"] == 1
+    types = [e["type"] for e in harness.events()]
+    assert types.index("page_view") < types.index("custom")
+
+
+def test_spa_navigation_with_push_state_and_dedupe(harness, page):
+    page.goto(harness.url + "/page/spa")
+    harness.wait_event("page_view")
+    page.evaluate("go('/page/spa/products/7', 'product')")
+    view = harness.wait_event("page_view", lambda e: e["spa"])[0]
+    assert view["path"] == "/page/spa/products/7" and view["page_type"] == "product"
+    assert view["referrer"] == harness.url + "/page/spa"
+    page.evaluate("history.replaceState({x: 1}, '')")          # same URL: no new page view
+    page.evaluate("location.hash = 'reviews'")                   # a plain anchor is no new page
+    page.evaluate("go('/page/spa/cart', 'cart')")
+    harness.wait_event("page_view", lambda e: e["spa"], count=2)
+    page.go_back()                                               # popstate to an earlier entry
+    back = harness.wait_event("back")[0]
+    assert back["url"].endswith("/page/spa/products/7#reviews")
+    spa_views = [e["path"] for e in harness.events("page_view") if e["spa"]]
+    assert spa_views == ["/page/spa/products/7", "/page/spa/cart", "/page/spa/products/7"]
+
+
+def test_back_navigation_between_documents(harness, page):
+    page.goto(harness.url + "/page/home")
+    harness.wait_event("page_view")
+    page.click("#to-product")
+    harness.wait_event("page_view", lambda e: e["path"] == "/page/product")
+    page.go_back()
+    back = harness.wait_event("back")[0]
+    assert back["url"] == harness.url + "/page/home"
+    assert [e["path"] for e in harness.events("page_view")][-1] == "/page/home"
+
+
+def test_visibility_pauses_and_resumes_engaged_dwell(harness, page):
+    page.goto(harness.url + "/page/product")
+    harness.wait_event("page_view")
+    # headless pages are always visible and focused: tell the page it lost focus, as a real blur would
+    page.evaluate("""() => {
+        window.__focused = true;
+        document.hasFocus = () => window.__focused;
+        window.__focused = false; window.dispatchEvent(new Event('blur'));
+    }""")
+    hidden = harness.wait_event("visibility")[0]
+    assert hidden["visible"] is False
+    page.evaluate("window.__focused = true; window.dispatchEvent(new Event('focus'))")
+    shown = harness.wait_event("visibility", count=2)[1]
+    assert shown["visible"] is True and shown["t"] >= hidden["t"]
+    page.evaluate("""() => {
+        Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    assert harness.wait_event("visibility", count=3)[2]["visible"] is False
+    # a repeated signal with no change sends nothing new
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange')); clickto.track('custom', {data: {x: 1}})")
+    harness.wait_event("custom")
+    assert len(harness.events("visibility")) == 3
+
+
+def test_activity_is_throttled_to_one_every_two_seconds(harness, page):
+    page.goto(harness.url + "/page/product")
+    harness.wait_event("page_view")
+    moves = 0
+
+    def two_activities() -> bool:
+        nonlocal moves
+        moves += 1
+        page.mouse.move(10 + moves % 200, 10 + moves % 100)
+        return len(harness.events("activity")) >= 2
+
+    # keep the visitor busy until the second activity report arrives (bounded by the harness timeout)
+    harness.keep_doing(two_activities, timeout=30)
+    activity = harness.events("activity")
+    assert moves > 10, moves
+    assert len(activity) == 2
+    assert activity[1]["t"] - activity[0]["t"] >= 2000
+
+
+def test_checkout_field_focus_and_validation_errors(harness, page):
+    page.goto(harness.url + "/page/checkout")
+    view = harness.wait_event("page_view")[0]
+    assert view["page_type"] == "checkout" and view["checkout_step"] == "shipping"
+    page.focus("input[name=email]")
+    page.focus("input[name=zip]")
+    page.focus("#outside")                      # not inside a form: not reported
+    focus = harness.wait_event("field_focus", count=2)
+    assert [e["field"] for e in focus] == ["email", "zip"]
+    page.click("#submit")                       # native validation: 'invalid' events
+    errors = harness.wait_event("form_error", count=2)
+    assert {e["field"] for e in errors} == {"email", "zip"}
+    assert all(e["message"] for e in errors)
+    # errors that a script shows: aria-invalid and data-clickto-error appearing
+    page.evaluate("""() => {
+        document.querySelector('[name=country]').setAttribute('aria-invalid', 'true');
+        const p = document.createElement('p');
+        p.setAttribute('data-clickto-error', 'card'); p.textContent = 'Card number is incomplete';
+        document.body.appendChild(p);
+    }""")
+    harness.wait_event("form_error", lambda e: e["field"] == "country")
+    card = harness.wait_event("form_error", lambda e: e["field"] == "card")[0]
+    assert card["message"] == "Card number is incomplete"
+    # the step changes without a page load
+    page.evaluate("document.body.dataset.clicktoCheckoutStep = 'payment'")
+    assert harness.wait_event("checkout_step")[0]["step"] == "payment"
+
+
+def test_no_checkout_events_outside_the_checkout(harness, page):
+    page.goto(harness.url + "/page/product")
+    harness.wait_event("page_view")
+    page.evaluate("""() => {
+        const f = document.createElement('form'); f.innerHTML = '<input name=q required>';
+        document.body.appendChild(f); f.querySelector('input').focus(); f.reportValidity();
+        clickto.track('custom', {data: {done: true}});
+    }""")
+    harness.wait_event("custom")
+    assert harness.events("field_focus") == [] and harness.events("form_error") == []
+
+
+def test_cart_changes_from_attributes(harness, page):
+    page.goto(harness.url + "/page/product")
+    harness.wait_event("page_view")
+    page.click("#add")
+    cart = harness.wait_event("cart")[0]
+    assert cart["value"] == 129.9 and cart["items"] == 1
+    page.click("#to-cart")
+    view = harness.wait_event("page_view", lambda e: e["path"] == "/page/cart")[0]
+    assert view["cart_value"] == 59.5 and view["cart_items"] == 2
+
+
+def test_exit_intent_on_desktop_once_per_ten_seconds(harness, page):
+    page.goto(harness.url + "/page/product")
+    harness.wait_event("page_view")
+    leave = "document.dispatchEvent(new MouseEvent('mouseout', {clientY: -2, relatedTarget: null, bubbles: true}))"
+    page.evaluate(leave)
+    harness.wait_event("exit_intent")
+    page.evaluate(leave)
+    page.evaluate("clickto.track('custom', {data: {after: 1}})")
+    harness.wait_event("custom")
+    assert len(harness.events("exit_intent")) == 1
+
+
+def test_pagehide_sends_what_is_left_with_a_beacon(harness, page):
+    page.goto(harness.url + "/page/home")
+    harness.wait_event("page_view")
+    # queued right before leaving: the 60 ms flush timer never fires, the pagehide beacon carries it
+    page.evaluate("clickto.set({leaving: true}); location.href = '/page/product'")
+    custom = harness.wait_event("custom")[0]
+    assert custom["data"] == {"leaving": True}
+    assert harness.wait_event("visibility", lambda e: e["visible"] is False)
+
+
+def test_service_down_keeps_the_page_quiet(harness_down, page):
+    """The service stops (port closed) after the page loaded: no JS error, no unhandled rejection, the page
+    works, and the tag gives up after a few jittered retries. Chromium itself logs one "Failed to load
+    resource" line per failed request; the tag keeps those few and then stops asking."""
+    harness, stop = harness_down
+    page.expect_network_errors = True
+    page.clock.install()
+    page.goto(harness.url + "/page/checkout")
+    harness.wait_event("page_view")
+    stop()
+    page.evaluate("""() => { for (let i = 0; i < 20; i++) clickto.track('custom', {data: {i}}); clickto.flush(); }""")
+    page.fill("input[name=email]", "ana@example.com")
+    expect(page.locator("input[name=email]")).to_have_value("ana@example.com")
+
+    def gave_up() -> bool:  # run the page's clock through the backoff until the tag gives up
+        page.clock.run_for(10_000)
+        return page.evaluate("localStorage['clickto:test-shop:off'] > Date.now()")
+
+    harness.keep_doing(gave_up, timeout=60)
+    failures = len(page.network_errors)
+    page.evaluate("clickto.track('custom', {data: {after: 1}}); clickto.cart({value: 1}); clickto.flush()")
+    page.clock.run_for(60_000)
+    expect(page.locator("input[name=email]")).to_have_value("ana@example.com")
+    assert 1 <= failures <= 15, page.network_errors   # 6 batch attempts, a few stream reconnects
+    assert len(page.network_errors) == failures, "after giving up the tag sends nothing"
+
+
+def test_blocked_tag_leaves_the_page_as_it_was(harness, page):
+    """The tag's URL is blocked (an ad blocker): the page renders the same, no errors from the page."""
+    page.expect_network_errors = True      # Chromium logs the blocked script itself
+    page.route("**/clickto.js", lambda route: route.abort("blockedbyclient"))
+    page.goto(harness.url + "/page/plain")
+    expect(page.locator("#plain")).to_have_text("Plain page")
+    assert page.evaluate("typeof window.clickto") == "undefined"
