@@ -1,0 +1,110 @@
+"""``clickto demo``: run the demo shop, the SDK service and the example rules in one process.
+
+Checks the rule file first (the same problems ``clickto check`` reports, exit 1), makes sure the port
+is free, prints the URL and serves until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from demo_shop.demo import DEFAULT_RULES, ONLINE_PATH, SERVICE_PREFIX
+
+if TYPE_CHECKING:
+    import uvicorn
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="clickto demo",
+        description="Run the Northwind Outfitters demo shop with the clickto tag, the SDK service and example "
+                    "rules, in one process. Stop with Ctrl-C.")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: 127.0.0.1; 0.0.0.0 to show it on your network)")
+    parser.add_argument("--rules", type=Path, default=DEFAULT_RULES,
+                        help="rule file (default: the demo's example rules, demo_shop/rules.yaml)")
+    args = parser.parse_args(argv)
+    if not 0 < args.port < 65536:
+        parser.error(f"--port must be between 1 and 65535, got {args.port}")
+    return args
+
+
+def rule_problems(path: Path) -> list[str]:
+    """What ``clickto check`` would report for ``path``, as printable lines (empty when valid)."""
+    if not path.is_file():
+        return [f"{path}: rule file not found" if not path.exists() else f"{path}: not a file"]
+    import rules
+
+    return [str(problem) for problem in rules.check(path)]
+
+
+def port_problem(host: str, port: int) -> str | None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return f"cannot listen on {host}:{port}: {error.strerror or error}; choose another port with --port"
+    return None
+
+
+def browser_url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+    return f"http://{shown}:{port}"
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    problems = rule_problems(args.rules)
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        print(f"clickto demo: {len(problems)} problem(s) in {args.rules}; fix them and start again", file=sys.stderr)
+        return 1
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"clickto demo: {problem}", file=sys.stderr)
+        return 1
+
+    import uvicorn
+
+    from demo_shop.demo import build_demo
+
+    url = browser_url(args.host, args.port)
+    origins = [url, f"http://localhost:{args.port}", f"http://127.0.0.1:{args.port}"]
+    app = build_demo(args.rules, origins, admin_token=secrets.token_urlsafe(24))
+    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
+                                           timeout_graceful_shutdown=2, lifespan="on"))
+    try:
+        asyncio.run(serve(server, lambda: announce(url, args.rules)))
+    except KeyboardInterrupt:
+        pass
+    print("clickto demo: stopped.", flush=True)
+    return 0 if server.started else 1
+
+
+async def serve(server: "uvicorn.Server", on_started: Callable[[], None]) -> None:
+    """Run ``server`` and call ``on_started`` once it listens (so the printed URL already works)."""
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.02)
+    if server.started:
+        on_started()
+    await task
+
+
+def announce(url: str, rules_path: Path) -> None:
+    print(f"clickto demo: Northwind Outfitters is open at {url}/", flush=True)
+    print(f"  rules:          {rules_path}  (edit it: changes apply live)", flush=True)
+    print(f"  who is online:  {url}{ONLINE_PATH}  (Ana, expert, and Ben, advisor, start online)", flush=True)
+    print(f"  service:        {url}{SERVICE_PREFIX}/healthz", flush=True)
+    print("  Ctrl-C to stop.", flush=True)
