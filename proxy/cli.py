@@ -1,0 +1,122 @@
+"""``clickto proxy``: run mitmproxy with the tag-injecting addon in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+
+from proxy.addon import DEFAULT_MAX_BYTES
+from proxy.injection import ConfigError, TagConfig
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clickto proxy",
+        description="Run an HTTP(S) proxy (mitmproxy) that injects the clickto tag into every HTML page it "
+        "passes, so rules can be tried on a live site without deploying anything. See docs/proxy.md.",
+    )
+    parser.add_argument("--server", required=True, help="base URL of the clickto service, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--site", required=True, help="site key the tag reports as (data-site)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    parser.add_argument("--listen-host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="HOST_PATTERN",
+        help="only inject into hosts matching this fnmatch pattern (repeatable), e.g. '*.example.com'",
+    )
+    parser.add_argument(
+        "--max-bytes",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
+        help=f"leave documents above this size untouched (default {DEFAULT_MAX_BYTES})",
+    )
+    parser.add_argument("--show-flows", action="store_true", help="print every request/response like mitmdump")
+    return parser
+
+
+def validate(args: argparse.Namespace) -> str | None:
+    """An error message for bad arguments, or None."""
+    try:
+        config = TagConfig.create(args.server, args.site)
+    except ConfigError as exc:
+        return str(exc)
+    args.server = config.server
+    if not 0 < args.port < 65536:
+        return f"--port {args.port} is not a TCP port (1-65535)"
+    if args.max_bytes <= 0:
+        return f"--max-bytes {args.max_bytes} must be positive"
+    for pattern in args.only:
+        if not pattern.strip() or any(c in pattern for c in "/ "):
+            return f"--only {pattern!r} is not a host pattern (e.g. shop.example.com or *.example.com)"
+    return None
+
+
+def instructions(args: argparse.Namespace) -> str:
+    proxy = f"http://{args.listen_host}:{args.port}"
+    hosts = ", ".join(args.only) if args.only else "every host"
+    return "\n".join(
+        [
+            f"clickto proxy on {proxy}: injecting {args.server}/clickto.js (site {args.site}) into {hosts}",
+            "Point a browser at it, e.g.:",
+            f"  chromium --proxy-server={proxy} --proxy-bypass-list='<-loopback>' --user-data-dir=$(mktemp -d)",
+            f"  firefox: Settings > Network Settings > Manual proxy {args.listen_host} port {args.port}",
+            "HTTPS sites: trust ~/.mitmproxy/mitmproxy-ca-cert.pem, or open http://mitm.it through the proxy.",
+            "Press Ctrl-C to stop.",
+        ]
+    )
+
+
+class Announce:
+    """Prints how to use the proxy once mitmproxy really listens (not before a bind error)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+
+    def running(self) -> None:
+        print(instructions(self.args), flush=True)
+
+
+async def serve(args: argparse.Namespace) -> int:
+    from proxy.runner import build_master
+
+    master, _ = build_master(
+        args.server,
+        args.site,
+        args.only,
+        host=args.listen_host,
+        port=args.port,
+        show_flows=args.show_flows,
+        clickto_max_bytes=args.max_bytes,
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, master.shutdown)
+        except (NotImplementedError, RuntimeError):  # not the main thread / platform without it
+            pass
+    master.addons.add(Announce(args))
+    await master.run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    error = validate(args)
+    if error:
+        print(f"clickto proxy: error: {error}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(serve(args))
+    except SystemExit as exc:  # mitmproxy exits on start-up errors (e.g. port in use) after logging them
+        code = exc.code if isinstance(exc.code, int) else 1
+        if code:
+            print(f"clickto proxy: mitmproxy could not start on {args.listen_host}:{args.port} (see above)", file=sys.stderr)
+        return code
+    except KeyboardInterrupt:
+        return 0
