@@ -144,6 +144,18 @@ def _ini(value: Any, hashables: frozenset, booleans: frozenset) -> bool:
     return _member(_lower(value), hashables, booleans)
 
 
+def _words_in(words: tuple[str, ...], text: str, search: Callable[[str], Any]) -> bool:
+    """Case-insensitive search for any of ``words`` (ASCII): ``in`` on the lower-cased ASCII text, the
+    compiled regex for other text (where Unicode case folding differs from ``str.lower``)."""
+    if text.isascii():
+        text = text.lower()
+        for word in words:
+            if word in text:
+                return True
+        return False
+    return search(text) is not None
+
+
 def _elem(test: Predicate, items: list) -> bool:
     for item in items:
         if item is not None and test(item):
@@ -162,7 +174,7 @@ def _all(tests: Sequence[Predicate], items: list) -> bool:
 
 
 _RUNTIME = {
-    "_isnum": _isnum, "_utf16": _utf16, "_deq": deep_equal, "_in": _in, "_ini": _ini,
+    "_isnum": _isnum, "_utf16": _utf16, "_words_in": _words_in, "_deq": deep_equal, "_in": _in, "_ini": _ini,
     "_elem": _elem, "_all": _all, "_pv": padded_version, "_padded": padded_string, "_lower": _lower,
     "_NUMBER": frozenset({int, float}), "_SCALAR": frozenset({str, int, float, type(None)}),
     "isinstance": isinstance, "len": len, "bool": bool, "str": str, "list": list, "dict": dict, "set": set,
@@ -341,12 +353,21 @@ class Compiler:
 
     def regex_test(self, pattern: str, flags: int, v: str) -> str:
         """``re.search`` on a string; a case-sensitive literal (``sale``, ``^/products/``) as plain ``in`` or
-        ``startswith``, which find exactly what the regex finds."""
+        ``startswith``, an alternation of plain words (``sale|outlet``) as ``in`` tests, which find exactly
+        what the regex finds (case-insensitively: on the lower-cased text when it is ASCII, where
+        ``re.IGNORECASE`` and ``str.lower`` agree)."""
         anchored = pattern.startswith("^")
         literal = pattern[1:] if anchored else pattern
         if not flags and literal and re.escape(literal) == literal:
             return f"{v}.startswith({literal!r})" if anchored else f"({literal!r} in {v})"
-        return f"{self.const(re.compile(pattern, flags).search)}({v}) is not None"
+        search = self.const(re.compile(pattern, flags).search)
+        words = pattern.split("|")
+        if all(word and word.isascii() and re.escape(word) == word for word in words):
+            if not flags:
+                return "(" + " or ".join(f"{word!r} in {v}" for word in words) + ")"
+            lowered = tuple(dict.fromkeys(word.lower() for word in words))
+            return f"_words_in({self.const(lowered)}, {v}, {search})"
+        return f"{search}({v}) is not None"
 
     def numeric(self, ref: _Ref, b: str, symbol: str, number: float) -> str:
         """A comparison with a number: exact int/float inline; subclasses (numpy) through ``bool()``."""
