@@ -37,7 +37,10 @@ def resolve(target: str):
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] in {"-h", "--help", "help"}:
+    if not args:
+        print(f"clickto: a command is required\n\n{usage()}", file=sys.stderr)
+        return 2
+    if args[0] in {"-h", "--help", "help"}:
         print(usage())
         return 0
     if args[0] in {"--version", "version"}:
