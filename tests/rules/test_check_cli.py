@@ -49,7 +49,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
 def test_real_command_on_the_example_file() -> None:
     result = subprocess.run([str(CLICKTO), "check", "examples/rules.yaml"], cwd=REPO, capture_output=True, text=True,
                             timeout=60)
-    assert (result.returncode, result.stdout, result.stderr) == (0, "examples/rules.yaml: ok (6 rules, 2 scores)\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "examples/rules.yaml: ok (7 rules, 3 scores)\n", "")
 
 
 def test_real_command_reports_every_problem_and_exits_1(files: dict[str, Path]) -> None:
