@@ -23,8 +23,17 @@ from starlette.templating import Jinja2Templates
 
 from demo_shop import cart as carts
 from demo_shop.art import product_svg
-from demo_shop.catalogue import (CATEGORIES, PRODUCTS, SORTS, decimal_euros, euros, featured, products_in, search,
-                                 sort_products)
+from demo_shop.catalogue import (
+    CATEGORIES,
+    PRODUCTS,
+    SORTS,
+    decimal_euros,
+    euros,
+    featured,
+    products_in,
+    search,
+    sort_products,
+)
 from demo_shop.checkout import COUNTRIES, validate_address, validate_payment
 from demo_shop.state import StateCookie
 

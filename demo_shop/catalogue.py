@@ -168,6 +168,6 @@ def search(query: str) -> list[Product]:
         return []
 
     def text(p: Product) -> str:
-        return " ".join((p.name, p.summary, p.description, CATEGORIES[p.category].name)).lower()
+        return f"{p.name} {p.summary} {p.description} {CATEGORIES[p.category].name}".lower()
 
     return [p for p in PRODUCTS.values() if all(word in text(p) for word in words)]

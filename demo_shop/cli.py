@@ -92,7 +92,7 @@ def main(argv: list[str]) -> int:
     return 0 if server.started else 1
 
 
-async def serve(server: "uvicorn.Server", on_started: Callable[[], None]) -> None:
+async def serve(server: uvicorn.Server, on_started: Callable[[], None]) -> None:
     """Run ``server`` and call ``on_started`` once it listens (so the printed URL already works)."""
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():

@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 from clickto.testing import ServerThread, free_port
+from e2e.pages import CLICKTO_CLOCK
 from e2e.servers import CHANNELS, SITE, Stack
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -55,7 +58,7 @@ def rules_path(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 @pytest.fixture
 def stack(request: pytest.FixtureRequest, rules_path: Path) -> Iterator[Stack]:
     """Service and shop on free loopback ports; the shop embeds the service's tag (cross-origin, as in production)."""
-    sdk = pytest.importorskip("sdk")
+    import sdk
     from demo_shop import create_app as create_shop
 
     online = getattr(request.module, "ONLINE", DEFAULT_ONLINE)
@@ -108,7 +111,7 @@ def context(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         for index, open_page in enumerate(ctx.pages):
             try:
                 open_page.screenshot(path=str(folder / f"screenshot-{index}.png"), full_page=True)
-            except Exception as error:  # a crashed page must not hide the test's own failure
+            except PlaywrightError as error:  # a crashed page must not hide the test's own failure
                 (folder / f"screenshot-{index}.txt").write_text(f"no screenshot: {error}\n")
         ctx.tracing.stop(path=str(folder / "trace.zip"))
         print(f"\nartifacts of the failed test: {folder} (open the trace with: playwright show-trace "
@@ -126,7 +129,9 @@ def page(context: Any) -> Iterator[Any]:
     """A page whose script errors are collected in ``page.script_errors`` (uncaught exceptions and
     console.error calls; the browser's own network lines, e.g. a refused connection, are collected
     apart in ``page.network_errors`` because no script can prevent them)."""
+    expect.set_options(timeout=10_000)   # as the context's actions: waits end early, the figure is for a busy machine
     new_page = context.new_page()
+    new_page.add_init_script(CLICKTO_CLOCK)
     new_page.script_errors = []
     new_page.network_errors = []
 

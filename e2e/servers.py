@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clickto.testing import run_coroutine, ServerThread
+from clickto.testing import ServerThread, run_coroutine
 
 SITE = "demo"
 

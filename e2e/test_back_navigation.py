@@ -6,8 +6,8 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from e2e.servers import Stack
 from e2e.pages import ProductPage
+from e2e.servers import Stack
 
 RULES = """\
 version: 1

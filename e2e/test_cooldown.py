@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from e2e.servers import CHANNELS, Stack
 from e2e.pages import ProductPage
+from e2e.servers import CHANNELS, Stack
 
 RULES = CHANNELS + """\
 rules:
@@ -15,8 +15,8 @@ rules:
     show: community
     priority: 50
     cooldown: 10m
-  - id: still-here                                 # a witness: shows that the dwell clock has passed 3 s
-    when: {page.type: product, page.dwell_seconds: {$gte: 3}}
+  - id: still-here                                 # a witness: shows that the dwell clock has passed 2 s
+    when: {page.type: product, page.dwell_seconds: {$gte: 2}}
     show: chat
     priority: 10
 """
@@ -30,6 +30,6 @@ def test_cooldown_holds_across_pages(stack: Stack, page: Page):
     second = ProductPage(page, stack.url)
     assert second.name() == "Riverrun 3000 Spinning Reel"
 
-    second.chat.expect_visible(timeout=12_000)   # 3 s of dwell: the community rule (1 s) held too...
+    second.chat.expect_visible(timeout=12_000)   # 2 s of dwell: the community rule (1 s) held too...
     second.community.expect_absent()             # ...but is cooling down
     assert page.evaluate("() => window.clickto.decision.rule") == "still-here"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from e2e.servers import Stack
 from e2e.pages import ProductPage
+from e2e.servers import Stack
 
 ONLINE = {"experts": [], "advisors": []}
 RULES = """\

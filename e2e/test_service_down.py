@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from e2e.servers import Stack
 from e2e.pages import HomePage
+from e2e.servers import Stack
 
 
 def test_shop_works_with_the_service_stopped(stack: Stack, page: Page):

@@ -3,7 +3,7 @@
   const old = w.clickto;
   if (old?.v) return;
   const L = location, N = navigator, M = Math, J = JSON.stringify, now = Date.now, noop = () => {};
-  const safe = f => function () {try {return f.apply(this, arguments);} catch (e) {}};
+  const safe = f => (...a) => {try {return f(...a);} catch {}};
   const on = (t, e, f, o) => t.addEventListener(e, safe(f), o || true);
   const later = (f, ms) => setTimeout(safe(f), ms);
   const jitter = (n, max) => M.min(max, 500 * 2 ** n) * (0.5 + M.random());
@@ -13,10 +13,10 @@
   if (!script) return;
   const site = script.dataset.site || '', base = new URL('.', script.src).href, url = base + 'v1/events';
 
-  // first-party storage (memory if it throws)
+  // storage: first-party, memory if it throws
   const mem = {}, KEY = 'clickto:' + site + ':';
-  const load = k => {try {return JSON.parse(localStorage[KEY + k] || null);} catch (e) {return mem[k];}};
-  const store = (k, v) => {mem[k] = v; try {localStorage[KEY + k] = J(v);} catch (e) {}};
+  const load = k => {try {return JSON.parse(localStorage[KEY + k] || null);} catch {return mem[k];}};
+  const store = (k, v) => {mem[k] = v; try {localStorage[KEY + k] = J(v);} catch {}};
   const rid = () => crypto.getRandomValues(new Uint32Array(3)).join('');
   const visitor = load('v') || rid();
   store('v', visitor);
@@ -32,7 +32,7 @@
     return s;
   }
 
-  // data-clickto-* on <body>/<html>, else <meta name=clickto:*>
+  // the page
   const TYPES = words('home category product search cart checkout info account other');
   const STEPS = words('address shipping payment confirmation');
   const ATTRS = words('page-type category product price cart-value cart-items checkout-step').map(a => 'data-clickto-' + a);
@@ -50,15 +50,13 @@
   }
   let pg = {};
   const checkout = () => pg.page_type == 'checkout';
-  const dev = N.userAgentData?.mobile || /Mobi|iPhone/.test(N.userAgent) ? 'mobile' : matchMedia('(pointer:coarse)').matches ? 'tablet' : 'desktop';
+  const dev = /Mobi|iPhone/.test(N.userAgent) ? 'mobile' : matchMedia('(pointer:coarse)').matches ? 'tablet' : 'desktop';
 
-  // queue of event JSON strings
+  // sending
   let q = [], sending, backoff, fails = 0, dead = load('off') > now(), tm, due;
   function push(type, data, ms) {
     if (dead) return;
-    const e = {type, t: now()};
-    for (const k in data) if (data[k] !== undefined && !(k in e)) e[k] = data[k];
-    const json = J(e);
+    const json = J({...data, type, t: now()});
     if (json.length > 8e3) return;
     session();
     q.push(json);
@@ -71,7 +69,7 @@
     due = now() + ms;
     tm = later(flush, ms);
   }
-  function take() {// < 64 KB keepalive quota
+  function take() {// < 64 KB
     let size = 0, n = 0;
     while (n < q.length && size < 1e4) size += q[n++].length;
     const items = q.splice(0, n), sid = ses.id;
@@ -89,7 +87,8 @@
         if ('decision' in res && b.sid == ses.id) decide(res.decision);
         stream();
       }), noop);
-      if (r.status < 500 && r.status != 408 && r.status != 429) {// drop the named event
+      const st = r.status;
+      if (st < 500 && st != 408 && st != 429) {// 4xx
         return r.json().then(safe(er => {
           const i = /^events\[(\d+)\]/.exec(er.field);
           if (i && b.items.length > 1) {b.items.splice(i[1], 1); q = b.items.concat(q);}
@@ -98,7 +97,7 @@
       throw 0;
     }).catch(() => {
       q = b.items.concat(q).slice(-300);
-      if (++fails > 5) {// give up for 10 min
+      if (++fails > 5) {
         dead = 1; q = []; closeStream();
         return store('off', now() + 6e5);
       }
@@ -117,7 +116,7 @@
   function stream() {
     if (es && esSid != ses.id) closeStream();
     if (es || esTimer || dead) return;
-    es = new EventSource(`${base}v1/stream?site=${site}&session=${esSid = ses.id}`);
+    es = new EventSource(`${base}v1/stream?site=${encodeURIComponent(site)}&session=${esSid = ses.id}`);
     es.onopen = () => {esFails = 0;};
     es.addEventListener('decision', safe(m => esSid == ses.id && decide(JSON.parse(m.data))));
     es.onerror = safe(() => {
@@ -125,10 +124,7 @@
       if (++esFails < 6) esTimer = later(() => {esTimer = 0; stream();}, jitter(esFails + 1, 6e4));
     });
   }
-  function closeStream() {
-    es?.close();
-    es = null;
-  }
+  const closeStream = () => es = es?.close();
   function decide(dc) {
     render(api.decision = dc = dc || null);
     subs.forEach(f => safe(f)(dc));
@@ -151,7 +147,6 @@
     }
     shown = {channel: ch, rule, label};
     btn.textContent = label;
-    btn.setAttribute('aria-label', label);
   }
   const openPanel = () => w.clicktoPanel.open(ctx);
   function click() {
@@ -181,27 +176,26 @@
     });
   }
   function pageChanged() {
-    const p = page(), v = p.cart_value;
-    if (v !== undefined && (v != pg.cart_value || p.cart_items != pg.cart_items)) push('cart', {value: v, items: p.cart_items});
+    const p = page();
+    if (p.cart_value != pg.cart_value || p.cart_items != pg.cart_items) cart(p.cart_value, p.cart_items);
     if (p.checkout_step && p.checkout_step != pg.checkout_step) push('checkout_step', {step: p.checkout_step});
     pg = p;
   }
   const back = () => push('back', {url: str(L.href)});
+  const cart = (value, items) => value >= 0 && push('cart', {value, items});
   function route(kind) {
     const k = key();
-    if (kind == 'push') hist[hist.length = ++hi] = k;
-    else if (kind == 'replace') hist[hi] = k;
-    else if (hist[hi - 1] == k) hi--, kind = 0; // back
+    if (kind == 'p') hist[hist.length = ++hi] = k;
+    else if (kind == 'r') hist[hi] = k;
+    else if (hist[hi - 1] == k) hi--, kind = 0;
     else if (hist[hi + 1] == k) hi++;
     later(() => {
       if (key() != last) pageView(1);
       kind || back();
     }, 30);
   }
-  function visibility() {
-    const v = visible();
-    if (v !== vis) push('visibility', {visible: vis = v});
-  }
+  const seen = v => v !== vis && push('visibility', {visible: vis = v});
+  const visibility = () => seen(visible());
   const fieldName = el => str(el.name || el.id || el.type);
   function formError(field, msg) {
     const k = field + msg;
@@ -224,14 +218,10 @@
     }
   }
 
-  // the public API
+  // API
   const impl = {
-    track: (type, data) => push(type, Object(data)),
-    cart(c) {
-      c = Object(c);
-      const v = num(c.value), n = num(c.items, 1);
-      if (v !== undefined) push('cart', {value: v, items: n});
-    },
+    track: (type, data) => push(type, data),
+    cart: c => cart(num(c?.value), num(c?.items, 1)),
     set: data => push('custom', {data}),
     on(name, f) {
       if (name != 'decision') return;
@@ -249,19 +239,19 @@
     pageView();
     hist = [last];
     if (performance.getEntriesByType('navigation')[0]?.type == 'back_forward') back();
-    Array.isArray(old) && old.forEach(api.push); // stub queue
+    Array.isArray(old) && old.forEach(api.push);
     for (const m of ['pushState', 'replaceState']) {
       const orig = history[m];
-      history[m] = function () {
-        const r = orig.apply(this, arguments);
-        safe(route)(m.slice(0, -5));
+      history[m] = function (...a) {
+        const r = orig.apply(this, a);
+        safe(route)(m[0]);
         return r;
       };
     }
     on(w, 'popstate', route);
-    on(w, 'pageshow', e => e.persisted && (pageView(), back())); // bfcache
+    on(w, 'pageshow', e => e.persisted && (pageView(), back()));
     on(w, 'pagehide', () => {
-      if (vis) push('visibility', {visible: vis = false});
+      seen(false);
       closeStream();
       beacon();
     });

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+import rules
 from clickto.testing import free_port
 from demo_shop.cli import main
 from demo_shop.demo import DEFAULT_RULES
@@ -21,7 +22,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_example_rules_pass_clickto_check():
-    rules = pytest.importorskip("rules")
     assert rules.check(DEFAULT_RULES) == []
     ruleset_text = DEFAULT_RULES.read_text()
     assert "show: community" in ruleset_text and "show: chat" in ruleset_text
@@ -59,7 +59,6 @@ def test_bad_port_is_a_usage_error():
 
 
 def test_demo_app_serves_shop_tag_service_and_online_page():
-    pytest.importorskip("sdk")
     from demo_shop.demo import build_demo
 
     app = build_demo(DEFAULT_RULES, ["http://127.0.0.1:8000"], admin_token="t0ken")
@@ -80,7 +79,6 @@ def test_demo_app_serves_shop_tag_service_and_online_page():
 
 
 def test_clickto_demo_prints_the_url_and_stops_cleanly_on_ctrl_c():
-    pytest.importorskip("sdk")
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "clickto", "demo", "--port", str(port)], cwd=REPO,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -100,7 +98,6 @@ def test_clickto_demo_prints_the_url_and_stops_cleanly_on_ctrl_c():
 
 
 def test_online_page_offers_the_pools_of_a_custom_rule_file(tmp_path):
-    pytest.importorskip("sdk")
     from demo_shop.demo import build_demo
 
     custom = tmp_path / "rules.yaml"

@@ -31,7 +31,6 @@ def counts(url: str) -> dict[str, int]:
 
 
 def test_online_switches_drive_presence_and_the_open_shop_follows(browser, tmp_path):
-    pytest.importorskip("sdk")
     from demo_shop.demo import build_demo
 
     rules_path = tmp_path / "rules.yaml"

@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 
 from demo_shop.art import DRAWINGS, product_svg
-from demo_shop.catalogue import CATEGORIES, PRODUCTS, decimal_euros, euros, featured, products_in, search, sort_products
+from demo_shop.catalogue import (
+    CATEGORIES,
+    PRODUCTS,
+    decimal_euros,
+    euros,
+    featured,
+    products_in,
+    search,
+    sort_products,
+)
 
 
 def test_catalogue_has_20_plus_products_in_several_categories_including_community_ones():

@@ -16,14 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-from playwright.sync_api import expect
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
-
-from clickto.testing import ServerThread
 
 JS_DIR = Path(__file__).resolve().parents[2] / "sdk" / "js"
 SITE = "test-shop"
@@ -147,17 +143,22 @@ class Harness:
 
     def wait_event(self, kind: str, where: Callable[[dict[str, Any]], bool] = lambda e: True,
                    count: int = 1, timeout: float = WAIT) -> list[dict[str, Any]]:
-        return self.wait_for(lambda: (lambda found: found if len(found) >= count else None)(
-            [e for e in self.events(kind) if where(e)]), timeout)
+        def enough() -> list[dict[str, Any]] | None:
+            found = [e for e in self.events(kind) if where(e)]
+            return found if len(found) >= count else None
+
+        return self.wait_for(enough, timeout)
 
     def wait_stream(self, session: str, timeout: float = WAIT) -> None:
         """Until the page of ``session`` has its SSE stream open."""
         self.wait_for(lambda: any(entry[0] == session for entry in self.streams), timeout)
 
     def push_decision(self, decision: dict[str, Any]) -> None:
-        """Send ``decision`` as an ``event: decision`` on every open stream."""
+        """Send ``decision`` as an ``event: decision`` on every open stream, and answer later batches with it
+        too, as the real service does (its answer is always the current decision)."""
         data = f"event: decision\ndata: {json.dumps(decision)}\n\n"
         with self.cond:
+            self.decision = decision
             streams = list(self.streams)
         for _, queue, loop in streams:
             loop.call_soon_threadsafe(queue.put_nowait, data)
@@ -234,64 +235,3 @@ class Harness:
         if status >= 300:
             return JSONResponse({"error": "refused by the test"}, status_code=status)
         return JSONResponse({"id": f"c{len(self.conversations)}"}, status_code=201)
-
-
-# -------------------------------------------------------------------- pytest fixtures (imported by test_tag*.py)
-
-
-@pytest.fixture(scope="module")
-def served() -> Any:
-    harness = Harness()
-    server = ServerThread(harness.app, timeout_graceful_shutdown=1).start()
-    harness.url = server.url
-    yield harness
-    harness.close_streams()
-    server.stop()
-
-
-@pytest.fixture
-def harness(served: Harness) -> Harness:
-    served.reset()
-    return served
-
-
-@pytest.fixture
-def harness_down() -> Any:
-    """A harness of its own that the test may stop (``stop()``) to play a service that went down."""
-    harness = Harness()
-    server = ServerThread(harness.app, timeout_graceful_shutdown=1).start()
-    harness.url = server.url
-
-    def stop() -> None:
-        harness.close_streams()
-        server.stop()
-
-    yield harness, stop
-    if server.thread.is_alive():
-        stop()
-
-
-@pytest.fixture
-def page(browser: Any) -> Any:
-    """A fresh browser context and page; fails the test if the page logged a JS error or an uncaught one."""
-    expect.set_options(timeout=WAIT * 1000)
-    context = browser.new_context()
-    page = context.new_page()
-    problems: list[str] = []
-    network: list[str] = []
-
-    def console(message: Any) -> None:
-        if message.text.startswith("Failed to load resource: "):
-            network.append(message.text)   # Chromium's own log line for a failed request, not the page's
-        elif message.type in ("error", "warning"):
-            problems.append(f"console.{message.type}: {message.text}")
-
-    page.on("console", console)
-    page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-    page.network_errors = network  # type: ignore[attr-defined]
-    page.expect_network_errors = False  # type: ignore[attr-defined]
-    yield page
-    context.close()
-    assert problems == [], problems
-    if not page.expect_network_errors:  # type: ignore[attr-defined]
-        assert network == [], network
