@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from mitmproxy import ctx, exceptions, http
@@ -27,8 +27,13 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 DOCUMENT_DESTS = frozenset({"document", "iframe", "frame"})
 INJECTABLE_STATUS = frozenset({200, 203}) | frozenset(range(400, 600))
 DIGEST_HEADERS = ("content-md5", "digest", "content-digest", "repr-digest")
-OFFLOAD_BYTES = 16 * 1024  # below this, a thread hop costs more than the work
+_DROP_BYTES = frozenset(name.encode() for name in (*DIGEST_HEADERS, "content-encoding"))
+# Bodies from this size on are tagged in a worker thread; below, a thread hop costs more than the work.
+# Re-encoding costs about ten times more than decoding and tagging, hence two thresholds.
+OFFLOAD_BYTES = 16 * 1024
+OFFLOAD_BYTES_DECODED = 256 * 1024
 WORKERS = 2
+MAX_LOGGED_HOSTS = 1000
 
 
 def mimetype(content_type: str | None) -> str:
@@ -49,21 +54,34 @@ def host_matches(host: str, port: int, patterns: Sequence[str]) -> bool:
     return False
 
 
-def request_wants_document(request: http.Request) -> str | None:
-    """None when the request is for a document or frame; else why it is not (XHR/fetch fragments)."""
-    if request.headers.get("x-requested-with", "").lower() == "xmlhttprequest":
+def header_map(headers: http.Headers) -> dict[str, str]:
+    """Lower-cased name -> first value, in one pass. Why: every ``Headers.get`` lower-cases every
+    field name again, which made header lookups the addon's largest cost after decompression."""
+    found: dict[str, str] = {}
+    for name, value in headers.fields:
+        found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    return found
+
+
+def request_wants_document(headers: Mapping[str, str]) -> str | None:
+    """None when the request (its lower-cased headers) is for a document or frame; else why it is
+    not (XHR/fetch fragments)."""
+    if headers.get("x-requested-with", "").lower() == "xmlhttprequest":
         return "XMLHttpRequest"
-    dest = request.headers.get("sec-fetch-dest")
+    dest = headers.get("sec-fetch-dest")
     if dest is not None:
         return None if dest.strip().lower() in DOCUMENT_DESTS else f"Sec-Fetch-Dest: {dest}"
-    accept = request.headers.get("accept")
+    accept = headers.get("accept")
     if accept is not None and "text/html" not in accept.lower() and "application/xhtml+xml" not in accept.lower():
         return f"Accept: {accept}"
     return None
 
 
-def skip_reason(flow: http.HTTPFlow, patterns: Sequence[str]) -> str | None:
-    """Why a response must pass through untouched, or None when it is a document to tag."""
+def skip_reason(
+    flow: http.HTTPFlow, patterns: Sequence[str], response_headers: Mapping[str, str] | None = None
+) -> str | None:
+    """Why a response must pass through untouched, or None when it is a document to tag.
+    ``response_headers`` is the response's ``header_map`` when the caller already has it."""
     request, response = flow.request, flow.response
     if response is None:
         return "no response"
@@ -71,13 +89,14 @@ def skip_reason(flow: http.HTTPFlow, patterns: Sequence[str]) -> str | None:
         return f"{request.method} request"
     if response.status_code not in INJECTABLE_STATUS:
         return f"status {response.status_code}"
-    if mimetype(response.headers.get("content-type")) not in HTML_TYPES:
-        return f"content type {response.headers.get('content-type')!r}"
-    if response.headers.get("content-disposition", "").strip().lower().startswith("attachment"):
+    headers = header_map(response.headers) if response_headers is None else response_headers
+    if mimetype(headers.get("content-type")) not in HTML_TYPES:
+        return f"content type {headers.get('content-type')!r}"
+    if headers.get("content-disposition", "").strip().lower().startswith("attachment"):
         return "download (Content-Disposition: attachment)"
-    if not host_matches(request.pretty_host, request.port, patterns):
+    if patterns and not host_matches(request.pretty_host, request.port, patterns):
         return f"host {request.pretty_host} not in --only"
-    return request_wants_document(request)
+    return request_wants_document(header_map(request.headers))
 
 
 class ClicktoInjector:
@@ -86,6 +105,15 @@ class ClicktoInjector:
     def __init__(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
         self.config: TagConfig | None = None
+        # option values cached in ``configure``: reading ``ctx.options`` deep-copies list values
+        self.only: tuple[str, ...] = ()
+        self.max_bytes = DEFAULT_MAX_BYTES
+        self.reencode = False
+        # Per-flow log lines only with mitmproxy's debug verbosity (-v): mitmproxy turns every log record
+        # into an event for every addon, which cost more than tagging itself. Otherwise the first
+        # tagged document of each host is logged, as proof that the proxy works.
+        self.log_each = False
+        self._logged_hosts: set[str] = set()
         self.injected = 0
         self.passed = 0
 
@@ -104,12 +132,26 @@ class ClicktoInjector:
             DEFAULT_MAX_BYTES,
             "Leave documents larger than this many bytes (encoded or decoded) untouched",
         )
+        loader.add_option(
+            "clickto_reencode",
+            bool,
+            False,
+            "Compress tagged documents again with their original Content-Encoding (costs CPU); "
+            "by default they are sent to the browser decoded",
+        )
 
     def configure(self, updated: set[str]) -> None:
+        if "termlog_verbosity" in updated:
+            self.log_each = getattr(ctx.options, "termlog_verbosity", "info") == "debug"
+        if "clickto_only" in updated:
+            self.only = tuple(p.strip().lower() for p in ctx.options.clickto_only if p.strip())
+        if "clickto_reencode" in updated:
+            self.reencode = ctx.options.clickto_reencode
         if not updated & {"clickto_server", "clickto_site", "clickto_max_bytes"}:
             return
         if ctx.options.clickto_max_bytes <= 0:
             raise exceptions.OptionsError("clickto_max_bytes must be a positive number of bytes")
+        self.max_bytes = ctx.options.clickto_max_bytes
         server, site = ctx.options.clickto_server, ctx.options.clickto_site
         if not server or not site:
             self.config = None
@@ -127,43 +169,42 @@ class ClicktoInjector:
         and a buffered stream never arrives), and documents whose Content-Length is above the cap."""
         if self.config is None or flow.response is None:
             return
-        if mimetype(flow.response.headers.get("content-type")) == "text/event-stream":
+        headers = header_map(flow.response.headers)
+        if mimetype(headers.get("content-type")) == "text/event-stream":
             flow.response.stream = True
             return
-        length = flow.response.headers.get("content-length", "")
-        if length.isdigit() and int(length) > ctx.options.clickto_max_bytes:
-            if skip_reason(flow, ctx.options.clickto_only) is None:
-                flow.response.stream = True
-                logger.info("clickto: %s: %s bytes above the cap, streamed untouched", flow.request.pretty_url, length)
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_bytes and skip_reason(flow, self.only, headers) is None:
+            flow.response.stream = True
+            logger.info("clickto: %s: %s bytes above the cap, streamed untouched", flow.request.pretty_url, length)
 
     async def response(self, flow: http.HTTPFlow) -> None:
-        """Tag the document. Bodies of ``OFFLOAD_BYTES`` or more are decoded, tagged and re-encoded in
-        a worker thread (zlib, brotli and zstd release the GIL), so that mitmproxy's event loop keeps
-        serving other flows meanwhile; the flow is only changed back on the loop."""
+        """Tag the document. Large bodies are decoded, tagged (and re-encoded) in a worker thread
+        (zlib, brotli and zstd release the GIL), so that mitmproxy's event loop keeps serving other
+        flows meanwhile; the flow is only changed back on the loop."""
         if self.config is None or flow.response is None or flow.response.stream:
             return
-        reason = skip_reason(flow, ctx.options.clickto_only)
+        response = flow.response
+        headers = header_map(response.headers)
+        reason = skip_reason(flow, self.only, headers)
         if reason is None:
-            response = flow.response
-            job = (
-                response.raw_content,
-                response.headers.get("content-encoding"),
-                response.headers.get("content-type"),
-                response.headers.get_all("content-security-policy"),
-                self.config,
-                ctx.options.clickto_max_bytes,
-            )
-            if response.raw_content is not None and len(response.raw_content) >= OFFLOAD_BYTES:
-                loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(self._executor(), rewrite, *job)
+            raw = response.raw_content
+            csp_headers = response.headers.get_all("content-security-policy") if "content-security-policy" in headers else []
+            job = (raw, headers.get("content-encoding"), headers.get("content-type"), csp_headers, self.config,
+                   self.max_bytes, self.reencode)
+            if raw is not None and len(raw) >= (OFFLOAD_BYTES if self.reencode else OFFLOAD_BYTES_DECODED):
+                result = await asyncio.get_running_loop().run_in_executor(self._executor(), rewrite, *job)
             else:
                 result = rewrite(*job)
-            reason = result if isinstance(result, str) else self._apply(flow, result)
+            if isinstance(result, str):
+                reason = result
+            else:
+                self._apply(flow, result, headers, csp_headers)
         if reason is None:
             self.injected += 1
         else:
             self.passed += 1
-            if logger.isEnabledFor(logging.DEBUG):
+            if self.log_each:
                 logger.debug("clickto: %s: untouched (%s)", flow.request.pretty_url, reason)
 
     def done(self) -> None:
@@ -176,26 +217,34 @@ class ClicktoInjector:
             self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="clickto-inject")
         return self._pool
 
-    def _apply(self, flow: http.HTTPFlow, result: Rewritten) -> None:
+    def _apply(self, flow: http.HTTPFlow, result: Rewritten, before: Mapping[str, str], csp_headers: list[str]) -> None:
+        """Put the new body on the response with the headers that describe it (``before`` is the
+        response's ``header_map``); every other header stays as it was."""
         assert flow.response is not None
         response = flow.response
-        self._replace_body(response, result.raw)
-        if result.csp_headers != response.headers.get_all("content-security-policy"):
+        response.raw_content = result.raw
+        # One pass over the fields instead of a ``Headers`` lookup per change (each lower-cases all names).
+        drop = set(DIGEST_HEADERS) | ({"content-encoding"} if not result.content_encoding else set())
+        length = str(len(result.raw)).encode() if "transfer-encoding" not in before else None
+        fields = []
+        for name, value in response.headers.fields:
+            lowered = name.lower()
+            if lowered in _DROP_BYTES and lowered.decode() in drop:
+                continue
+            if lowered == b"content-length" and length is not None:
+                value = length
+            elif lowered == b"etag":  # a changed body must not share the origin's validator (docs/proxy.md)
+                value = b'W/"clickto-' + value.removeprefix(b"W/").strip(b'"') + b'"'
+            fields.append((name, value))
+        response.headers.fields = tuple(fields)
+        if result.csp_headers != csp_headers:
             response.headers.set_all("content-security-policy", result.csp_headers)
-        if logger.isEnabledFor(logging.INFO):
-            logger.info("clickto: tagged %s%s", flow.request.pretty_url, f" (nonce {result.nonce})" if result.nonce else "")
-        return None
-
-    @staticmethod
-    def _replace_body(response: http.Response, raw: bytes) -> None:
-        response.raw_content = raw
-        if "content-length" in response.headers and "transfer-encoding" not in response.headers:
-            response.headers["content-length"] = str(len(raw))
-        for name in DIGEST_HEADERS:
-            response.headers.pop(name, None)
-        etag = response.headers.get("etag")
-        if etag:  # a changed body must not share the origin's validator (see docs/proxy.md, caching)
-            response.headers["etag"] = 'W/"clickto-' + etag.removeprefix("W/").strip('"') + '"'
+        host = flow.request.host  # not pretty_host: that parses the Host header on every call
+        if self.log_each or (host not in self._logged_hosts and len(self._logged_hosts) < MAX_LOGGED_HOSTS):
+            nonce = f" (nonce {result.nonce})" if result.nonce else ""
+            more = "" if self.log_each else "; further pages of this host are tagged silently (-v lists each)"
+            logger.info("clickto: tagged %s%s%s", flow.request.pretty_url, nonce, more)
+            self._logged_hosts.add(host)
 
 
 addons = [ClicktoInjector()]

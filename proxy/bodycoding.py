@@ -15,7 +15,8 @@ import zlib
 import brotli
 import zstandard
 
-_FEED = 1024  # brotli input is fed in small slices so that a bomb is noticed early
+_FEED = 16 * 1024  # brotli input is fed in slices so that a bomb is noticed after one slice, not at the end
+# (smaller slices cost time: 1 KB slices double the decoding time of a typical page)
 GZIP_LEVEL = 1  # also for deflate
 BROTLI_QUALITY = 1
 ZSTD_LEVEL = 3  # zstd default, already fast

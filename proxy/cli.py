@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -35,7 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_BYTES,
         help=f"leave documents above this size untouched (default {DEFAULT_MAX_BYTES})",
     )
+    parser.add_argument(
+        "--reencode",
+        action="store_true",
+        help="compress tagged documents again with their original Content-Encoding (default: send them decoded)",
+    )
     parser.add_argument("--show-flows", action="store_true", help="print every request/response like mitmdump")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log every document: tagged, or why it was left untouched"
+    )
     return parser
 
 
@@ -84,6 +93,10 @@ class Announce:
 async def serve(args: argparse.Namespace) -> int:
     from proxy.runner import build_master
 
+    # mitmproxy's terminal log shows what reaches the root logger's handlers; the root logger itself
+    # stays at WARNING (mitmproxy's own per-connection INFO lines would drown ours), so open ours only.
+    logging.getLogger("proxy").setLevel(logging.DEBUG if args.verbose else logging.INFO)
+
     master, _ = build_master(
         args.server,
         args.site,
@@ -92,6 +105,8 @@ async def serve(args: argparse.Namespace) -> int:
         port=args.port,
         show_flows=args.show_flows,
         clickto_max_bytes=args.max_bytes,
+        clickto_reencode=args.reencode,
+        termlog_verbosity="debug" if args.verbose else "info",
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

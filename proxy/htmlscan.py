@@ -21,12 +21,22 @@ from dataclasses import dataclass, field
 RAW_TEXT = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "textarea", "title", "noscript"})
 HEAD_ELEMENTS = frozenset({"meta", "title", "link", "style", "base", "script", "noscript", "template", "basefont", "bgsound"})
 WHITESPACE = "\t\n\f\r "
+_TEXT_WHITESPACE = WHITESPACE + "\ufeff"
 
 _NAME = re.compile(r"[^\t\n\f\r />]*")
 _ATTR = re.compile(
     r"""([^\t\n\f\r />][^\t\n\f\r /=>]*)(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)"|'([^']*)'|([^\t\n\f\r >]*)))?"""
 )
 _COMMENT_END = re.compile(r"--!?>")
+# The rest of a tag after its name, as the HTML tokenizer reads it (whitespace and '/', attribute names,
+# values quoted or not), up to '>' (group 1) or the end of the document. Atomic groups keep a tag that
+# never ends from backtracking.
+_TAG_REST = (
+    r"""(?>[\t\n\f\r /]+|[^\t\n\f\r />][^\t\n\f\r /=>]*+(?>[\t\n\f\r ]*=[\t\n\f\r ]*(?>"[^"]*+"|'[^']*+'|[^\t\n\f\r >]*+))?)*+(>)?"""
+)
+# A whole start or end tag in one match: '/' (group 1), the name (group 2), '>' (group 3) unless unterminated.
+_TAG = re.compile(r"<(/?)([A-Za-z][^\t\n\f\r />]*+)" + _TAG_REST)
+_META_OF_INTEREST = re.compile(r"charset|http-equiv", re.I)  # worth parsing the attributes of
 _CHARSET_IN_CONTENT = re.compile(r"""charset[\t\n\f\r ]*=[\t\n\f\r ]*["']?([^\t\n\f\r ;"']+)""", re.I)
 
 
@@ -49,7 +59,15 @@ class Token:
     start: int
     end: int
     name: str = ""  # lower-cased tag name for start/end
-    attrs: list[Attr] = field(default_factory=list)
+    doc: str = field(default="", repr=False, compare=False)
+    _attrs: list[Attr] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def attrs(self) -> list[Attr]:
+        """Parsed on first use: the head scan needs attributes of a few tags only (meta, script)."""
+        if self._attrs is None:
+            self._attrs = _attributes(self.doc, self.start, self.end) if self.kind == "start" else []
+        return self._attrs
 
     def attr(self, name: str) -> Attr | None:
         for attr in self.attrs:
@@ -76,11 +94,25 @@ def tokens(doc: str, pos: int = 0) -> Iterator[Token]:
         yield token
         pos = token.end
         if token.kind == "start" and token.name in RAW_TEXT:
-            close = re.compile(r"</" + re.escape(token.name) + r"[\t\n\f\r />]", re.I).search(doc, pos)
-            end = close.start() if close else n
+            end = raw_text_end(doc, pos, token.name)
             if end > pos:
                 yield Token("rawtext", pos, end)
             pos = end
+
+
+def raw_text_end(doc: str, pos: int, name: str) -> int:
+    """Where the content of a raw-text element (script, style ...) opened before ``pos`` ends: at its
+    ``</name`` followed by whitespace, '/' or '>' in any letter case, else at the end of the document.
+    Plain ``find`` for ``</`` rather than a case-insensitive regex, which crawls through long styles."""
+    n, size = len(doc), len(name)
+    while True:
+        close = doc.find("</", pos)
+        if close < 0:
+            return n
+        after = close + 2 + size
+        if doc[close + 2 : after].lower() == name and after < n and doc[after] in "\t\n\f\r />":
+            return close
+        pos = close + 2
 
 
 def _markup(doc: str, lt: int) -> Token | None:
@@ -106,40 +138,48 @@ def _markup(doc: str, lt: int) -> Token | None:
     if nxt == "/":
         first = doc[lt + 2 : lt + 3]
         if first.isascii() and first.isalpha():
-            return _tag(doc, lt, lt + 2, "end")
+            return _tag(doc, lt)
         close = doc.find(">", lt + 2)
         return Token("comment", lt, close + 1 if close >= 0 else n)
     if nxt.isascii() and nxt.isalpha():
-        return _tag(doc, lt, lt + 1, "start")
+        return _tag(doc, lt)
     return None
 
 
-def _tag(doc: str, lt: int, name_at: int, kind: str) -> Token:
-    n = len(doc)
-    name_match = _NAME.match(doc, name_at)
+def _tag(doc: str, lt: int) -> Token:
+    """A start or end tag: its name, and its end found in one regex match (attributes are parsed
+    later, only when asked for). An unterminated tag runs to the end of the document."""
+    m = _TAG.match(doc, lt)
+    assert m is not None
+    end = m.end() if m.group(3) else len(doc)
+    return Token("end" if m.group(1) else "start", lt, end, m.group(2).lower(), doc)
+
+
+def _attributes(doc: str, start: int, end: int) -> list[Attr]:
+    """The attributes of the tag ``doc[start:end]``, with the offsets of their values."""
+    attrs: list[Attr] = []
+    name_match = _NAME.match(doc, start + 1)
     assert name_match is not None
-    token = Token(kind, lt, n, name=name_match.group().lower())
     pos = name_match.end()
-    while pos < n:
+    while pos < end:
         ch = doc[pos]
         if ch in WHITESPACE or ch == "/":
             pos += 1
             continue
         if ch == ">":
-            token.end = pos + 1
-            return token
-        m = _ATTR.match(doc, pos)
+            break
+        m = _ATTR.match(doc, pos, end)
         if m is None or m.end() == pos:
             pos += 1
             continue
         for group, quote in ((2, '"'), (3, "'"), (4, "")):
             if m.group(group) is not None:
-                token.attrs.append(Attr(m.group(1).lower(), m.group(group), m.start(group), m.end(group), quote))
+                attrs.append(Attr(m.group(1).lower(), m.group(group), m.start(group), m.end(group), quote))
                 break
         else:
-            token.attrs.append(Attr(m.group(1).lower(), "", -1, -1, ""))
+            attrs.append(Attr(m.group(1).lower(), "", -1, -1, ""))
         pos = m.end()
-    return token  # unterminated tag: runs to the end of the document
+    return attrs
 
 
 def is_whitespace(doc: str, token: Token) -> bool:
@@ -185,68 +225,84 @@ class HeadScan:
 def scan_head(doc: str) -> HeadScan:
     """Find the injection point: right after ``<head ...>`` (after a ``<meta charset>`` that comes
     before any script, so the charset stays early), or with no ``<head>`` tag at the start of the
-    implied head, after doctype/``<html>``/comments. Always before the first script and the body."""
-    prefix_end = 1 if doc.startswith("\ufeff") else 3 if doc.startswith("\xef\xbb\xbf") else 0
+    implied head, after doctype/``<html>``/comments. Always before the first script and the body.
+
+    The same tokenization as ``tokens()``, written out as one loop without a ``Token`` per tag: this
+    runs on every page, and real heads hold dozens of tags."""
+    n = len(doc)
+    pos = prefix_end = 1 if doc.startswith("\ufeff") else 3 if doc.startswith("\xef\xbb\xbf") else 0
     anchor: int | None = None
-    has_head = False
+    has_head = in_head = seen_script = False
     after_charset: int | None = None
     charset: str | None = None
-    seen_script = False
     csp_metas: list[Attr] = []
-    in_head = False
-    for token in tokens(doc, prefix_end):
+    while pos < n:
+        lt = doc.find("<", pos)
+        if lt < 0:
+            lt = n
+        if lt > pos:
+            if doc[pos:lt].strip(_TEXT_WHITESPACE):  # text: the head is over (or, before it, implied)
+                if not in_head:
+                    anchor = prefix_end
+                break
+            if not in_head:
+                prefix_end = lt
+            pos = lt
+            if pos >= n:
+                break
+        m = _TAG.match(doc, lt)
+        if m is not None:
+            kind, name, end = ("end" if m.group(1) else "start"), m.group(2).lower(), (m.end() if m.group(3) else n)
+        else:
+            token = _markup(doc, lt)
+            if token is None:  # a lone '<' is text
+                if not in_head:
+                    anchor = prefix_end
+                break
+            kind, name, end = token.kind, "", token.end
         if not in_head:
-            if token.kind in {"comment", "doctype"} or is_whitespace(doc, token):
-                prefix_end = token.end
-                continue
-            if token.kind == "start" and token.name == "html":
-                prefix_end = token.end
+            if kind in {"comment", "doctype"} or (kind == "start" and name == "html"):
+                prefix_end = pos = end
                 continue
             in_head = True
-            if token.kind == "start" and token.name == "head":
+            if kind == "start" and name == "head":
                 has_head = True
-                anchor = token.end
+                anchor = pos = end
                 continue
             anchor = prefix_end
         # inside the (explicit or implied) head
-        if token.kind in {"comment", "rawtext"} or is_whitespace(doc, token):
+        if kind == "comment" or (kind == "end" and name in HEAD_ELEMENTS):
+            pos = end
             continue
-        if token.kind == "text":
-            break
-        if token.kind == "end":
-            if token.name in HEAD_ELEMENTS:
-                continue
-            break
-        if token.kind == "start":
-            if token.name not in HEAD_ELEMENTS:
-                break
-            if token.name == "script":
-                seen_script = True
+        if kind != "start" or name not in HEAD_ELEMENTS:
+            break  # body content, an end tag that closes the head, or a doctype inside the head
+        if name == "script":
+            seen_script = True
+        elif name == "meta" and _META_OF_INTEREST.search(doc, lt, end):  # not for viewport, og:* ...
+            token = Token("start", lt, end, name, doc)
             label = meta_charset(token)
             if label is not None and charset is None:
                 charset = label
                 if not seen_script:
-                    after_charset = token.end
+                    after_charset = end
             if is_meta_csp(token):
                 content = token.attr("content")
                 assert content is not None
                 csp_metas.append(content)
-            continue
-        break  # doctype inside head: head content over
+        pos = end
+        if name in RAW_TEXT:  # skip the element's content: a "</head>" in a script is not markup
+            pos = raw_text_end(doc, pos, name)
     if anchor is None:
         anchor = prefix_end
     insert_at = after_charset if after_charset is not None else anchor
     return HeadScan(insert_at=insert_at, has_head=has_head, charset=charset, csp_metas=csp_metas)
 
 
-CLICKTO_SPELLINGS = ("clickto.js", "CLICKTO.JS", "Clickto.js", "ClickTo.js")
-
-
 def has_clickto_tag(doc: str) -> bool:
-    """True when a ``<script>`` element (outside comments) loads clickto.js. The substring pre-check
-    keeps the common case (no mention at all) cheap: plain ``find`` for the usual spellings is a few
-    microseconds on a 50 KB page, a case-insensitive regex or ``lower()`` costs ten times more."""
-    if not any(spelling in doc for spelling in CLICKTO_SPELLINGS):
+    """True when a ``<script>`` element (outside comments) loads clickto.js. Only this spelling: the
+    service serves ``/clickto.js`` on a case-sensitive path, so no other spelling is a working tag,
+    and one plain substring search is the cheapest pre-check for the common case (no mention)."""
+    if "clickto.js" not in doc:
         return False
     for token in tokens(doc):
         if token.kind == "start" and token.name == "script":
@@ -258,4 +314,4 @@ def has_clickto_tag(doc: str) -> bool:
 
 def _is_clickto_src(src: str) -> bool:
     path = src.strip(WHITESPACE).split("#", 1)[0].split("?", 1)[0]
-    return path.rsplit("/", 1)[-1].lower() == "clickto.js"
+    return path.rsplit("/", 1)[-1] == "clickto.js"

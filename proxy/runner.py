@@ -44,7 +44,8 @@ def build_master(
 
 
 class ProxyThread:
-    """mitmproxy in a daemon thread; ``port`` is known once ``start()`` returns."""
+    """mitmproxy in a daemon thread; ``port`` is known once ``start()`` returns.
+    One at a time per process: mitmproxy's ``ctx`` is a global that the newest master takes over."""
 
     def __init__(self, server: str | None, site: str | None = None, only: Sequence[str] = (), **extra: Any) -> None:
         self.args = (server, site, list(only))
@@ -86,8 +87,15 @@ class ProxyThread:
                 raise TimeoutError(f"mitmproxy did not listen within {timeout}s")
             time.sleep(0.02)
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0, drain: float = 1.0) -> None:
+        """Shut down; first give connections that clients just closed up to ``drain`` seconds to wind
+        down, so that mitmproxy does not stop with their tasks half-way (it then warns about coroutines
+        never awaited)."""
         if self.master is not None:
+            server = self.master.addons.get("proxyserver")
+            deadline = time.monotonic() + drain
+            while server is not None and server.connections and time.monotonic() < deadline:
+                time.sleep(0.02)
             self.master.shutdown()
         self.thread.join(timeout)
 

@@ -53,8 +53,20 @@ def test_plain_document_gets_the_tag_and_a_correct_content_length(addon):
     assert addon.injected == 1
 
 
+@pytest.mark.parametrize("coding", sorted(ENCODERS) + ["x-gzip", "GZIP", "identity"])
+def test_content_encodings_are_decoded_and_the_tagged_document_sent_decoded(addon, coding):
+    raw = ENCODERS.get(coding.lower().removeprefix("x-"), bytes)(PAGE)
+    flow = make_flow(raw, response_headers=[("content-encoding", coding), ("vary", "Accept-Encoding")])
+    run(addon, flow)
+    assert flow.response.raw_content == EXPECTED
+    assert "content-encoding" not in flow.response.headers
+    assert flow.response.headers["content-length"] == str(len(EXPECTED))
+    assert flow.response.headers["vary"] == "Accept-Encoding"
+
+
 @pytest.mark.parametrize("coding", sorted(ENCODERS))
-def test_content_encodings_are_decoded_and_reencoded_the_same_way(addon, coding):
+def test_reencode_option_keeps_the_original_coding(addon, coding):
+    addon.tctx.configure(addon, clickto_reencode=True)
     raw = ENCODERS[coding](PAGE)
     flow = make_flow(raw, response_headers=[("content-encoding", coding), ("vary", "Accept-Encoding")])
     run(addon, flow)
@@ -63,7 +75,8 @@ def test_content_encodings_are_decoded_and_reencoded_the_same_way(addon, coding)
     assert flow.response.headers["content-length"] == str(len(flow.response.raw_content))
 
 
-def test_raw_deflate_without_zlib_wrapper_stays_raw(addon):
+def test_reencode_keeps_raw_deflate_without_zlib_wrapper_raw(addon):
+    addon.tctx.configure(addon, clickto_reencode=True)
     compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
     raw = compressor.compress(PAGE) + compressor.flush()
     flow = make_flow(raw, response_headers=[("content-encoding", "deflate")])
@@ -71,11 +84,19 @@ def test_raw_deflate_without_zlib_wrapper_stays_raw(addon):
     assert zlib.decompress(flow.response.raw_content, -zlib.MAX_WBITS) == EXPECTED
 
 
+def test_raw_deflate_without_zlib_wrapper_is_decoded(addon):
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    raw = compressor.compress(PAGE) + compressor.flush()
+    flow = make_flow(raw, response_headers=[("content-encoding", "deflate")])
+    run(addon, flow)
+    assert flow.response.raw_content == EXPECTED
+
+
 def test_multi_member_gzip(addon):
     raw = gzip.compress(PAGE[:100]) + gzip.compress(PAGE[100:])
     flow = make_flow(raw, response_headers=[("content-encoding", "gzip")])
     run(addon, flow)
-    assert gzip.decompress(flow.response.raw_content) == EXPECTED
+    assert flow.response.raw_content == EXPECTED
 
 
 def test_chunked_response_keeps_transfer_encoding_and_gets_no_content_length(addon):
@@ -250,7 +271,7 @@ def test_charset_document_through_the_addon(addon):
     page = "<html><head><title>\u65e5\u672c\u8a9e \u8868</title></head>".encode("shift_jis")
     flow = make_flow(gzip.compress(page), content_type="text/html; charset=Shift_JIS", response_headers=[("content-encoding", "gzip")])
     run(addon, flow)
-    assert gzip.decompress(flow.response.raw_content) == page.replace(b"<head>", b"<head>" + TAG)
+    assert flow.response.raw_content == page.replace(b"<head>", b"<head>" + TAG)
 
 
 def test_without_server_and_site_everything_passes(caplog):
@@ -286,16 +307,22 @@ def test_script_loads_with_mitmproxy_script_loader():
         assert [type(a).__name__ for a in module.addons] == ["ClicktoInjector"]
 
 
-def test_large_documents_are_rewritten_off_the_event_loop(addon):
-    from proxy.addon import OFFLOAD_BYTES
+@pytest.mark.parametrize("reencode", [False, True])
+def test_large_documents_are_rewritten_off_the_event_loop(addon, reencode):
+    from proxy.addon import OFFLOAD_BYTES, OFFLOAD_BYTES_DECODED
 
-    page = PAGE.replace(b"</body>", b"<p>more</p>" * (OFFLOAD_BYTES // 5) + b"</body>")
-    raw = gzip.compress(page)
-    assert len(raw) < OFFLOAD_BYTES <= len(page)  # compressed small: only the encoded size decides
+    addon.tctx.configure(addon, clickto_reencode=reencode)
+    threshold = OFFLOAD_BYTES if reencode else OFFLOAD_BYTES_DECODED
+    page = PAGE.replace(b"</body>", b"<p>more</p>" * (threshold // 5) + b"</body>")
+    small_flow = make_flow(gzip.compress(page), response_headers=[("content-encoding", "gzip")])
+    assert len(small_flow.response.raw_content) < threshold <= len(page)  # only the encoded size decides
+    run(addon, small_flow)
+    assert addon._pool is None  # tagged on the event loop
     big_raw = zlib.compress(page, 0)  # stored deflate: encoded size above the threshold
     flow = make_flow(big_raw, response_headers=[("content-encoding", "deflate")])
     run(addon, flow)
-    assert zlib.decompress(flow.response.raw_content) == page.replace(b"<head>", b"<head>" + TAG)
+    tagged = page.replace(b"<head>", b"<head>" + TAG)
+    assert (zlib.decompress(flow.response.raw_content) if reencode else flow.response.raw_content) == tagged
     assert addon._pool is not None  # the worker thread did the work
     addon.done()
     assert addon._pool is None

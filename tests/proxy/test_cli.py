@@ -68,13 +68,18 @@ def wait_for_port(process: subprocess.Popen, port: int, timeout: float = 20.0) -
     raise AssertionError(f"proxy did not listen on {port} within {timeout}s")
 
 
-def run_until_interrupted(command: list[str], port: int, origin: str) -> tuple[httpx.Response, str, int]:
+def run_until_interrupted(
+    command: list[str], port: int, origin: str, also: tuple[str, ...] = ()
+) -> tuple[httpx.Response, str, int]:
+    """Start the proxy, fetch ``origin/`` (and the paths in ``also``) through it, stop it with Ctrl-C."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_for_port(process, port)
         with httpx.Client(proxy=f"http://127.0.0.1:{port}", timeout=10) as client:
             response = client.get(origin + "/", headers=NAVIGATION)
+            for path in also:
+                client.get(origin + path, headers=NAVIGATION)
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=15)
     finally:
@@ -91,8 +96,23 @@ def test_clickto_proxy_injects_and_stops_cleanly_on_ctrl_c(origin):
     assert '<head><script src="http://127.0.0.1:8000/clickto.js" data-site="demo" async></script><title>' in response.text
     assert f"clickto proxy on http://127.0.0.1:{port}" in output
     assert "mitmproxy-ca-cert.pem" in output
+    assert f"clickto: tagged {origin}/" in output  # the first tagged page of a host is logged
     assert code == 0
     assert "Traceback" not in output
+
+
+def test_verbose_reencode_and_only_options(origin):
+    port = free_port()
+    host_port = origin.removeprefix("http://")
+    command = [
+        str(VENV_BIN / "clickto"), "proxy", "--port", str(port), "--server", "http://127.0.0.1:8000", "--site", "demo",
+        "--only", "shop.example", "--only", host_port, "--reencode", "--verbose",
+    ]
+    response, output, code = run_until_interrupted(command, port, origin, also=("/missing",))
+    assert 'data-site="demo" async></script><title>' in response.text
+    assert f"clickto: tagged {origin}/" in output
+    assert f"clickto: {origin}/missing: untouched (content type 'text/plain; charset=utf-8')" in output
+    assert code == 0
 
 
 def test_port_in_use_is_a_clear_error(origin):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from proxy.htmlscan import has_clickto_tag, scan_head, tokens
 
@@ -93,8 +95,10 @@ def test_unterminated_markup_does_not_crash():
     "doc, tagged",
     [
         ('<script src="https://svc/clickto.js" data-site=x async></script>', True),
-        ("<SCRIPT SRC=//svc/a/CLICKTO.JS?v=2></SCRIPT>", True),
-        ("<script src=/a/Clickto.js></script>", True),
+        ("<SCRIPT SRC=//svc/a/clickto.js?v=2#x></SCRIPT>", True),
+        ("<script src = '/a/clickto.js' ></script>", True),
+        # the service serves /clickto.js on a case-sensitive path: other spellings are not a working tag
+        ("<script src=/a/CLICKTO.JS></script>", False),
         ("<!-- <script src=/clickto.js></script> -->", False),
         ("<p>we use clickto.js</p>", False),
         ("<script>load('clickto.js')</script>", False),
@@ -104,3 +108,56 @@ def test_unterminated_markup_does_not_crash():
 )
 def test_existing_tag_detection(doc, tagged):
     assert has_clickto_tag(doc) is tagged
+
+
+def reference_scan_head(doc: str) -> tuple[int, bool, str | None, list[str]]:
+    """The head analysis written plainly on top of ``tokens()``; ``scan_head`` is a fused, faster loop
+    and must agree with it on every input."""
+    from proxy.htmlscan import HEAD_ELEMENTS, is_meta_csp, is_whitespace, meta_charset
+
+    prefix_end = 1 if doc.startswith("\ufeff") else 3 if doc.startswith("\xef\xbb\xbf") else 0
+    anchor, has_head, after_charset, charset, seen_script, metas, in_head = None, False, None, None, False, [], False
+    for token in tokens(doc, prefix_end):
+        if not in_head:
+            if token.kind in {"comment", "doctype"} or is_whitespace(doc, token) or (token.kind == "start" and token.name == "html"):
+                prefix_end = token.end
+                continue
+            in_head = True
+            if token.kind == "start" and token.name == "head":
+                has_head, anchor = True, token.end
+                continue
+            anchor = prefix_end
+        if token.kind in {"comment", "rawtext"} or is_whitespace(doc, token):
+            continue
+        if token.kind == "end" and token.name in HEAD_ELEMENTS:
+            continue
+        if token.kind != "start" or token.name not in HEAD_ELEMENTS:
+            break
+        seen_script = seen_script or token.name == "script"
+        label = meta_charset(token)
+        if label is not None and charset is None:
+            charset = label
+            if not seen_script:
+                after_charset = token.end
+        if is_meta_csp(token):
+            metas.append(token.attr("content").value)
+    insert_at = after_charset if after_charset is not None else (anchor if anchor is not None else prefix_end)
+    return insert_at, has_head, charset, metas
+
+
+PIECES = [
+    "<!DOCTYPE html>", "<html lang=en>", "<HTML>", "<head>", "<HEAD data-x='a>b'>", "</head>", "<body>", "<p>", "x",
+    " ", "\n", "<!-- <head> -->", "<!-->", "<!--->", "--!>", "-->", "<meta charset=utf-8>", "<meta charset='latin1'>",
+    "<meta http-equiv=Content-Security-Policy content=\"script-src 'self'\">", "<meta name=a content=b>",
+    "<script>", "</script>", "'</head>'", "<title>", "</title>", "<style>", "</style>", "<link rel=x>", "<", ">",
+    "<?xml?>", "<![CDATA[", "]]>", "</", "<a b=\"", "\"", "'", "=", "<header>", "<noscript>", "</noscript>",
+    "<template>", "</html>", "\ufeff", "<base href=/>", "<textarea>",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14))
+def test_fast_scan_agrees_with_the_token_stream(pieces):
+    doc = "".join(pieces)
+    scan = scan_head(doc)
+    assert (scan.insert_at, scan.has_head, scan.charset, [m.value for m in scan.csp_metas]) == reference_scan_head(doc)
