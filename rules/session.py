@@ -64,6 +64,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "custom": ("data",),
 }
 EVENT_TYPES: frozenset[str] = frozenset(EVENT_FIELDS)
+_HANDLERS = {kind: f"_on_{kind}" for kind in EVENT_FIELDS}   # Session method per event type
 ENUMS: dict[str, tuple[str, ...]] = {
     "page_type": PAGE_TYPES,
     "checkout_step": CHECKOUT_STEPS,
@@ -131,11 +132,90 @@ def _check_json_value(name: str, value: Any, depth: int) -> None:
     raise EventError(name, f"must be a JSON value, got {type(value).__name__}")
 
 
+_FAST_STR, _FAST_ENUM, _FAST_NUM, _FAST_INT, _FAST_BOOL, _FAST_NEVER = range(6)
+
+
+def _fast_checks(fields: Mapping[str, str]) -> dict[str, tuple[int, Any]]:
+    """Per field, (kind of check, its argument) for ``event_is_clean``: enum values accepted, or the minimum."""
+    checks: dict[str, tuple[int, Any]] = {}
+    for name, expected in fields.items():
+        minimum = 0 if name in NON_NEGATIVE else -math.inf
+        if expected == _STR:
+            allowed = ENUMS.get(name)
+            checks[name] = (_FAST_STR, None) if allowed is None else \
+                (_FAST_ENUM, frozenset(allowed + (("",) if name == "page_type" else ())))
+        elif expected == _NUM:
+            checks[name] = (_FAST_NUM, minimum)
+        elif expected == _INT:
+            checks[name] = (_FAST_INT, minimum)
+        elif expected == _BOOL:
+            checks[name] = (_FAST_BOOL, None)
+        else:
+            checks[name] = (_FAST_NEVER, None)   # objects (custom data) always get the full check
+    checks["t"] = (_FAST_NUM, -math.inf)
+    return checks
+
+
+_FAST: dict[str, tuple[tuple[str, ...], dict[str, tuple[int, Any]]]] = {
+    kind: (REQUIRED_FIELDS.get(kind, ()), _fast_checks(fields)) for kind, fields in EVENT_FIELDS.items()}
+
+
+def event_is_clean(event: Any) -> bool:
+    """True when ``validate_event`` would surely accept ``event``: the cheap check of the service's hot path.
+
+    False means "look closer", not "invalid": ``validate_event`` then decides and names the field. (A whole
+    number sent as a float, for instance, takes the long way and is accepted there.)
+    """
+    if event.__class__ is not dict:
+        return False
+    kind = event.get("type")
+    if kind.__class__ is not str or kind not in _FAST:
+        return False
+    required, checks = _FAST[kind]
+    for name in required:
+        if event.get(name) is None:
+            return False
+    for name, value in event.items():
+        check = checks.get(name)
+        if check is None:
+            continue   # "type" and fields a newer tag may send
+        if value is None:
+            if name == "t":
+                return False
+            continue
+        how, argument = check
+        cls = value.__class__
+        if how == _FAST_STR:
+            if cls is not str or len(value) > MAX_STRING:
+                return False
+        elif how == _FAST_ENUM:
+            if cls is not str or value not in argument:
+                return False
+        elif how == _FAST_NUM:
+            if not (cls is int or (cls is float and math.isfinite(value))) or value < argument:
+                return False
+        elif how == _FAST_INT:
+            if cls is not int or value < argument:
+                return False
+        elif how == _FAST_BOOL:
+            if cls is not bool:
+                return False
+        else:
+            return False
+    return True
+
+
 def validate_event(event: Any) -> None:
     """Raise ``EventError`` naming the field when ``event`` cannot be folded; never mutates anything.
 
     Validating a whole batch before applying any of it is what keeps a session intact on bad input.
     """
+    if not event_is_clean(event):
+        check_event(event)
+
+
+def check_event(event: Any) -> None:
+    """The full check behind ``validate_event``, field by field in schema order (names the first problem)."""
     if not isinstance(event, dict):
         raise EventError("", f"an event must be an object, got {type(event).__name__}")
     kind = event.get("type")
@@ -242,7 +322,7 @@ _STATE_FIELDS = (
     "url", "path", "title", "page_type", "category", "product", "price", "page_started", "dwell_done",
     "engaged_since", "last_activity",
     "pages", "back_navigations", "visit_count", "referrer", "source", "landing_path", "paths", "path_views",
-    "categories", "products", "exit_intents", "button_clicks", "buttons_shown", "ordered", "by_type",
+    "categories", "products", "exit_intents", "button_clicks", "buttons_shown", "ordered", "order_value", "by_type",
     "device", "cart_value", "cart_items",
     "step", "step_started", "steps_seen", "field_focus", "fields_focused", "errors", "error_fields",
     "custom", "display",
@@ -254,9 +334,11 @@ class Session:
 
     ``version`` grows with every applied event, so caches (learned scores) know when facts changed;
     ``display`` is free-form, JSON-safe state owned by ``RuleSet.decide`` for cooldowns.
+    ``site_stats`` is the one hook for facts from outside the session: when the service sets it (a dict,
+    not stored with the session), ``facts()`` returns it as ``facts["stats"]`` (``sdk.sitestats``).
     """
 
-    __slots__ = _STATE_FIELDS + ("_static", "_static_version")
+    __slots__ = _STATE_FIELDS + ("_static", "_static_version", "site_stats")
 
     def __init__(self, session_id: str, site: str = "", now: float = 0.0) -> None:
         self.session_id = session_id
@@ -289,6 +371,7 @@ class Session:
         self.button_clicks = 0
         self.buttons_shown = 0
         self.ordered = False
+        self.order_value = 0.0                 # sum of the `order` events' values (site statistics)
         self.by_type: dict[str, list[float]] = {}   # page type -> [pages, engaged seconds banked]
         self.device = ""
         self.cart_value = 0.0
@@ -304,6 +387,7 @@ class Session:
         self.display: dict[str, Any] = {}
         self._static: dict[str, Any] | None = None
         self._static_version = -1
+        self.site_stats: dict[str, float] | None = None
 
     # ------------------------------------------------------------------ folding events
 
@@ -315,8 +399,7 @@ class Session:
         """
         now = max(float(now), self.last_event_at)
         kind = event["type"]
-        handler = getattr(self, f"_on_{kind}")
-        handler(event, now)
+        getattr(self, _HANDLERS[kind])(event, now)
         if kind in ACTIVE_EVENTS:
             self.last_activity = now
         self.last_event_at = now
@@ -348,7 +431,10 @@ class Session:
         self.dwell_done = 0.0
         self.engaged_since = now if event.get("visible", True) else None
         self.last_activity = now
-        self.by_type.setdefault(self.page_type, [0, 0.0])[0] += 1
+        counts = self.by_type.get(self.page_type)
+        if counts is None:
+            counts = self.by_type[self.page_type] = [0, 0.0]
+        counts[0] += 1
         _remember(self.paths, path)
         self.path_views[path] = self.path_views.get(path, 0) + 1
         if len(self.path_views) > MAX_LIST:
@@ -431,6 +517,7 @@ class Session:
 
     def _on_order(self, event: Mapping[str, Any], now: float) -> None:
         self.ordered = True
+        self.order_value += float(event.get("value") or 0.0)
 
     # ------------------------------------------------------------------ reading facts
 
@@ -520,6 +607,8 @@ class Session:
             checkout["step_seconds"] = now - self.step_started if now > self.step_started else 0.0
             facts["checkout"] = checkout
         facts["time"] = time_facts(now)
+        if self.site_stats is not None:
+            facts["stats"] = self.site_stats
         return facts
 
     # ------------------------------------------------------------------ storage
@@ -539,6 +628,39 @@ class Session:
                 setattr(session, name, _copy(data[name]))
         session.by_type = {kind: [counts[0], counts[1]] for kind, counts in session.by_type.items()}
         return session
+
+    @classmethod
+    def from_values(cls, names: tuple[str, ...], values: tuple[Any, ...]) -> Session:
+        """Rebuild a session from state values taken, in ``names`` order, from a session of this class.
+
+        For in-process stores (``sdk.store.MemoryStore``): no validation and no copies, so the values must
+        be private to the new session (freshly decoded). ``names`` must be the ``to_dict()`` keys.
+        """
+        session = cls.__new__(cls)
+        if cls is Session and names == _STATE_FIELDS:   # every slot is about to be set: skip the defaults
+            session._static = None
+            session._static_version = -1
+            session.site_stats = None
+            _restore_state(session, values)
+            return session
+        session.__init__(values[names.index("session_id")])  # type: ignore[misc]
+        for name, value in zip(names, values):
+            setattr(session, name, value)
+        return session
+
+
+def _compile_restore(names: tuple[str, ...]) -> Any:
+    """``restore(session, values)`` assigning ``values`` to the attributes ``names`` in one unpacking statement
+    (several times faster than a ``setattr`` loop; the names are our own identifiers, checked below)."""
+    if not all(name.isidentifier() for name in names):
+        raise ValueError("state field names must be identifiers")
+    namespace: dict[str, Any] = {}
+    targets = ", ".join(f"session.{name}" for name in names)
+    exec(f"def restore(session, values):\n    {targets}, = values\n", namespace)  # noqa: S102
+    return namespace["restore"]
+
+
+_restore_state = _compile_restore(_STATE_FIELDS)
 
 
 def _copy(value: Any) -> Any:

@@ -12,19 +12,19 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from sdk.assets import asset_response
 from sdk.config import ServiceConfig
 from sdk.errors import ApiError, JSONResponse, error_response
+from sdk.events import EventsEndpoint, ServiceApp
 from sdk.http import (api, authorize, cors_headers, grant_cors, preflight, query_id, query_site, require_admin,
                       site_or_404)
-from sdk.intake import (check_content_type, parse_batch, parse_json, read_body, require_id, require_object,
-                        require_string)
+from sdk.intake import check_content_type, parse_json, read_body, require_id, require_object, require_string
 from sdk.openapi import openapi_document
 from sdk.presence import check_name
-from sdk.service import Service
+from sdk.service import Service, settled_heap
 from sdk.sse import EventStreamResponse
 from sdk.store import SessionStore
 
@@ -50,18 +50,7 @@ def create_app(config: ServiceConfig, store: SessionStore | None = None) -> Star
 
     # ------------------------------------------------------------------ events
 
-    @api
-    async def events(request: Request) -> Response:
-        service.ensure_running()
-        grant_cors(request, config, None)
-        check_content_type(request)
-        body = await read_body(request, config.max_body_bytes)
-        data = require_object(parse_json(body))
-        site = site_or_404(config, require_id(data, "site"))
-        grant_cors(request, config, site)
-        batch = parse_batch(data, config.max_events_per_batch)
-        decision = await service.fold(batch)
-        return JSONResponse({"session": batch.session, "decision": decision}, headers=cors_headers(request))
+    events = EventsEndpoint(service, config)   # ASGI level: the hot path (sdk/events.py)
 
     # ------------------------------------------------------------------ stream
 
@@ -156,6 +145,18 @@ def create_app(config: ServiceConfig, store: SessionStore | None = None) -> Star
         items = [conversation.to_dict() for conversation in service.conversations.list(site.key)]
         return JSONResponse({"conversations": items}, headers=cors_headers(request))
 
+    # ------------------------------------------------------------------ training rows (sdk.export)
+
+    @api
+    async def training_rows(request: Request) -> Response:
+        site = site_or_404(config, request.path_params["site"])
+        grant_cors(request, config, site)
+        require_admin(authorize(config, request, site))
+        headers = {**cors_headers(request), "Cache-Control": "no-store",
+                   "Content-Disposition": f'attachment; filename="{site.key}-sessions.csv"'}
+        return StreamingResponse(service.export.lines(site.key), media_type="text/csv; charset=utf-8",
+                                 headers=headers)
+
     # ------------------------------------------------------------------ meta
 
     async def openapi(request: Request) -> Response:
@@ -167,7 +168,8 @@ def create_app(config: ServiceConfig, store: SessionStore | None = None) -> Star
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         service.ensure_running()
-        yield
+        with settled_heap():   # startup objects out of the collector's sight while serving (sdk/service.py)
+            yield
         await service.aclose()
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -189,10 +191,12 @@ def create_app(config: ServiceConfig, store: SessionStore | None = None) -> Star
         Route("/v1/conversations", conversations_post, methods=["POST"]),
         Route("/v1/conversations", conversations_get, methods=["GET"]),
         Route("/v1/conversations", preflight(config, ["GET", "POST"]), methods=["OPTIONS"]),
+        Route("/v1/sites/{site}/training-rows", training_rows, methods=["GET"]),
+        Route("/v1/sites/{site}/training-rows", preflight(config, ["GET"]), methods=["OPTIONS"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error})
+    app = ServiceApp(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}, events=events)
     app.state.service = service
     app.state.presence = service.presence
     app.state.conversations = service.conversations

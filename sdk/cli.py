@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                         metavar="POOL:PERSON=TOKEN", help="a token that may only switch that person (repeatable)")
     parser.add_argument("--session-ttl", type=float, default=1800.0, help="seconds before an idle session is dropped")
     parser.add_argument("--max-sessions", type=int, default=100_000, help="live sessions kept in memory (LRU)")
+    parser.add_argument("--export-dir", type=Path, metavar="DIR",
+                        help="append every finished session to DIR/SITE.csv as a training row for "
+                             "`clickto train --data` (see docs/intent.md)")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return parser
 
@@ -101,7 +104,8 @@ def serve_main(argv: list[str]) -> int:
             online.setdefault(pool, []).append(person)
     try:
         config = ServiceConfig(rules_path=args.rules, sites=sites, presence={site.key: online for site in sites},
-                               session_ttl=args.session_ttl, max_sessions=args.max_sessions)
+                               session_ttl=args.session_ttl, max_sessions=args.max_sessions,
+                               export_dir=args.export_dir)
         app = create_app(config)
     except (ValueError, FileNotFoundError) as error:
         print(f"clickto serve: {error}", file=sys.stderr)
@@ -113,6 +117,9 @@ def serve_main(argv: list[str]) -> int:
         print(f'  <script src="{base}/clickto.js" data-site="{site.key}" async></script>')
         print(f"  site '{site.key}' accepts pages from: {', '.join(site.origins) or 'the same origin only'}")
     print(f"admin token{' (generated)' if generated else ''}: {token}")
+    if args.export_dir:
+        print(f"finished sessions are appended to {args.export_dir}/SITE.csv "
+              f"(also: curl -H 'Authorization: Bearer {token}' {base}/v1/sites/SITE/training-rows)")
     print(f"  curl -X PUT {base}/v1/presence -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
           "-d '{\"pool\": \"experts\", \"person\": \"ana\", \"online\": true}'")
     sys.stdout.flush()

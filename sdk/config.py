@@ -64,10 +64,16 @@ class ServiceConfig:
     sweep_interval: float = 60.0           # how often expired sessions are dropped
     assets_dir: Path = DEFAULT_ASSETS_DIR  # where clickto.js and clickto-panel.js are read from
     cache_max_age: int = 300               # Cache-Control max-age of the tag
+    export_dir: Path | None = None         # finished sessions appended to DIR/SITE.csv (training rows)
+    export_max_rows: int = 200_000         # rows per export file before it rotates to SITE.old.csv
+    export_memory_rows: int = 10_000       # newest rows per site kept in memory (served without export_dir)
+    stats_min_sessions: int = 200          # finished sessions before site statistics are provided
+    stats_max_pages: int = 5000            # pages tracked per site for the statistics
 
     def __post_init__(self) -> None:
         self.rules_path = Path(self.rules_path)
         self.assets_dir = Path(self.assets_dir)
+        self.export_dir = Path(self.export_dir) if self.export_dir is not None else None
         keys = [site.key for site in self.sites]
         self._by_key = {site.key: site for site in self.sites}
         if len(set(keys)) != len(keys):

@@ -67,6 +67,16 @@ def same_origin(request: Request, origin: str) -> bool:
     return origin == f"{request.url.scheme}://{request.url.netloc}"
 
 
+def origin_grant(config: ServiceConfig, site: SiteConfig | None, origin: str) -> dict[str, str]:
+    """The CORS headers for a foreign ``origin`` allowed for ``site`` (before the site is known: for any
+    site); ``ApiError`` 403 naming ``Origin`` when it is not allowed."""
+    sites: Iterable[SiteConfig] = [site] if site is not None else config.sites
+    if not any(candidate.allows_origin(origin) for candidate in sites):
+        where = f"site '{site.key}'" if site is not None else "any site"
+        raise ApiError(403, f"origin {origin[:200]} is not allowed for {where}", "Origin")
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+
 def grant_cors(request: Request, config: ServiceConfig, site: SiteConfig | None) -> None:
     """Allow the request's ``Origin`` for ``site`` (or, before the site is known, for any site).
 
@@ -77,12 +87,11 @@ def grant_cors(request: Request, config: ServiceConfig, site: SiteConfig | None)
     origin = request.headers.get("origin")
     if not origin or same_origin(request, origin):
         return
-    sites: Iterable[SiteConfig] = [site] if site is not None else config.sites
-    if not any(candidate.allows_origin(origin) for candidate in sites):
-        where = f"site '{site.key}'" if site is not None else "any site"
+    try:
+        request.scope[CORS_KEY] = origin_grant(config, site, origin)
+    except ApiError:
         request.scope.pop(CORS_KEY, None)
-        raise ApiError(403, f"origin {origin[:200]} is not allowed for {where}", "Origin")
-    request.scope[CORS_KEY] = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        raise
 
 
 def cors_headers(request: Request) -> dict[str, str]:

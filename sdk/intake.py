@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import ujson
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
+from starlette.types import Receive
 
 from rules import EventError
 from rules.session import validate_event
@@ -25,8 +25,9 @@ ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 JSON_TYPES = {"", "text/plain", "application/json"}
 
 
-@dataclass(frozen=True)
-class Batch:
+class Batch(NamedTuple):
+    """A checked batch (a tuple: it is built on every request, and tuples are the cheapest immutable record)."""
+
     site: str
     session: str
     visitor: str | None
@@ -45,7 +46,12 @@ class Batch:
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing (413) anything over ``limit`` bytes before reading it all."""
-    declared = request.headers.get("content-length")
+    return await receive_body(request.receive, request.headers.get("content-length"), limit)
+
+
+async def receive_body(receive: Receive, declared: str | bytes | None, limit: int) -> bytes:
+    """The body from the ASGI messages; ``declared`` is the Content-Length header (413 before reading when
+    it is over ``limit``, and 413 as soon as what arrives is)."""
     if declared is not None:
         try:
             size = int(declared)
@@ -55,20 +61,27 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise ApiError(413, f"body is {size} bytes; the limit is {limit} bytes")
     chunks: list[bytes] = []
     total = 0
-    try:
-        async for chunk in request.stream():
-            total += len(chunk)
-            if total > limit:
-                raise ApiError(413, f"body is larger than the limit of {limit} bytes")
-            chunks.append(chunk)
-    except ClientDisconnect:
-        raise ApiError(400, "the client went away before the body was complete") from None
-    return b"".join(chunks)
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ApiError(400, "the client went away before the body was complete")
+        chunk = message.get("body", b"")
+        total += len(chunk)
+        if total > limit:
+            raise ApiError(413, f"body is larger than the limit of {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def check_content_type(request: Request) -> None:
     """JSON may come as ``text/plain`` (what the tag sends: no CORS preflight) or ``application/json``."""
-    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    check_media_type(request.headers.get("content-type"))
+
+
+def check_media_type(header: str | None) -> None:
+    """415 unless the Content-Type ``header`` is one that carries JSON here."""
+    media = (header or "").split(";", 1)[0].strip().lower()
     if media not in JSON_TYPES:
         raise ApiError(415, f"Content-Type must be text/plain or application/json carrying JSON, got '{media}'")
 
@@ -146,10 +159,14 @@ def require_string(data: dict[str, Any], name: str, max_length: int, required: b
     return value
 
 
-def parse_batch(data: Any, max_events: int) -> Batch:
-    """Check a decoded batch entirely; the first problem raises ``ApiError`` naming its field."""
-    data = require_object(data)
-    site = require_id(data, "site")
+def parse_batch(data: Any, max_events: int, site: str | None = None) -> Batch:
+    """Check a decoded batch entirely; the first problem raises ``ApiError`` naming its field.
+
+    ``site``: the batch's ``site``, when the caller has already checked ``data`` is an object and read it.
+    """
+    if site is None:
+        data = require_object(data)
+        site = require_id(data, "site")
     session = require_id(data, "session")
     visitor = require_id(data, "visitor", required=False)
     sent_at = require_number(data, "sent_at")
@@ -166,7 +183,7 @@ def parse_batch(data: Any, max_events: int) -> Batch:
         except EventError as error:
             where = f"events[{index}].{error.field}" if error.field else f"events[{index}]"
             raise ApiError(422, f"{where}: {error.message}", where) from None
-    return Batch(site=site, session=session, visitor=visitor, sent_at=sent_at, events=events)  # type: ignore[arg-type]
+    return Batch(site, session, visitor, sent_at, events)  # type: ignore[arg-type]
 
 
 def json_type(value: Any) -> str:
