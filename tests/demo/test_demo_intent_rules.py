@@ -8,34 +8,19 @@ from typing import Any
 
 import pytest
 
-from demo_shop.demo import DEFAULT_RULES
+from tests.demo.visits import EVERYONE, demo_ruleset, page_view, simulate
 
-rules = pytest.importorskip("rules")
 NOVEMBER = datetime(2026, 11, 24, 10, tzinfo=UTC).timestamp()   # the data's busiest buying month
 MAY = datetime(2027, 5, 11, 10, tzinfo=UTC).timestamp()
-EVERYONE = {"experts": 1, "advisors": 1}
-
-
-def page_view(path: str, page_type: str, **fields: Any) -> dict[str, Any]:
-    return {"type": "page_view", "url": f"http://127.0.0.1:8000{path}", "path": path, "page_type": page_type,
-            "visible": True, **fields}
-
-
-def session(start: float, *events: tuple[float, dict[str, Any]]) -> Any:
-    visit = rules.Session(session_id="s1", site="demo", now=start)
-    for offset, event in events:
-        rules.validate_event(event)
-        visit.apply(event, start + offset)
-    return visit
 
 
 @pytest.fixture(scope="module")
 def ruleset() -> Any:
-    return rules.load(DEFAULT_RULES)
+    return demo_ruleset()
 
 
 def shipping_visit(start: float) -> Any:
-    return session(start, (0, page_view("/checkout/shipping", "checkout", checkout_step="shipping", cart_value=38.9,
+    return simulate(start, (0, page_view("/checkout/shipping", "checkout", checkout_step="shipping", cart_value=38.9,
                                          cart_items=1)))
 
 
@@ -55,7 +40,7 @@ def test_the_same_visit_in_a_quiet_month_is_not_a_likely_buyer(ruleset):
 
 
 def browsing(start: float) -> Any:
-    return session(start, *[(index * 12, page_view(f"/products/{index}", "product", product=str(index)))
+    return simulate(start, *[(index * 12, page_view(f"/products/{index}", "product", product=str(index)))
                             for index in range(1, 4)])
 
 

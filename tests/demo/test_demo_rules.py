@@ -6,29 +6,14 @@ from typing import Any
 
 import pytest
 
-from demo_shop.demo import DEFAULT_RULES
+from tests.demo.visits import EVERYONE, demo_ruleset, page_view, simulate
 
-rules = pytest.importorskip("rules")
 T0 = 1_800_000_000.0
-EVERYONE = {"experts": 1, "advisors": 1}
-
-
-def page_view(path: str, page_type: str, **fields: Any) -> dict[str, Any]:
-    return {"type": "page_view", "url": f"http://127.0.0.1:8000{path}", "path": path, "page_type": page_type,
-            "visible": True, **fields}
-
-
-def session(*events: tuple[float, dict[str, Any]]) -> Any:
-    visit = rules.Session(session_id="s1", site="demo", now=T0)
-    for offset, event in events:
-        rules.validate_event(event)
-        visit.apply(event, T0 + offset)
-    return visit
 
 
 @pytest.fixture(scope="module")
 def ruleset() -> Any:
-    return rules.load(DEFAULT_RULES)
+    return demo_ruleset()
 
 
 def decide(ruleset: Any, visit: Any, at: float, availability: dict[str, int] = EVERYONE) -> Any:
@@ -36,7 +21,7 @@ def decide(ruleset: Any, visit: Any, at: float, availability: dict[str, int] = E
 
 
 def test_lingering_on_a_product_page_offers_the_community_after_15_seconds(ruleset):
-    visit = session((0, page_view("/products/1", "product", product="1", category="fishing", price=189.0)))
+    visit = simulate(T0, (0, page_view("/products/1", "product", product="1", category="fishing", price=189.0)))
     assert decide(ruleset, visit, 14).channel is None
     decision = decide(ruleset, visit, 15.5)
     assert (decision.channel, decision.rule_id) == ("community", "advice-on-product-pages")
@@ -44,7 +29,7 @@ def test_lingering_on_a_product_page_offers_the_community_after_15_seconds(rules
 
 
 def test_hesitating_at_shipping_with_a_large_cart_offers_chat(ruleset):
-    visit = session((0, page_view("/checkout/shipping", "checkout", checkout_step="shipping", cart_value=899.0,
+    visit = simulate(T0, (0, page_view("/checkout/shipping", "checkout", checkout_step="shipping", cart_value=899.0,
                                   cart_items=1)))
     assert decide(ruleset, visit, 10).channel is None
     decision = decide(ruleset, visit, 21)
@@ -53,13 +38,13 @@ def test_hesitating_at_shipping_with_a_large_cart_offers_chat(ruleset):
 
 
 def test_a_small_cart_at_shipping_gets_nothing(ruleset):
-    visit = session((0, page_view("/checkout/shipping", "checkout", checkout_step="shipping", cart_value=38.9,
+    visit = simulate(T0, (0, page_view("/checkout/shipping", "checkout", checkout_step="shipping", cart_value=38.9,
                                   cart_items=1)))
     assert decide(ruleset, visit, 60).channel is None
 
 
 def test_going_back_and_forth_between_products_offers_the_community_sooner(ruleset):
-    visit = session(
+    visit = simulate(T0,
         (0, page_view("/products/7", "product", product="7")),
         (3, page_view("/products/8", "product", product="8")),
         (6, {"type": "back", "url": "http://127.0.0.1:8000/products/7"}),
