@@ -86,11 +86,12 @@ class Shop:
         return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
 
     @staticmethod
-    def quantity(value: str, default: int = 1) -> int:
+    def quantity(value: str) -> int | None:
+        """The quantity typed in a form, or None when it is not a whole number."""
         try:
-            return int(value)
-        except (TypeError, ValueError):
-            return default
+            return int(value.strip())
+        except (AttributeError, ValueError):
+            return None
 
     # -- catalogue -------------------------------------------------------------------------------------------
     async def home(self, request: Request) -> Response:
@@ -144,8 +145,18 @@ class Shop:
         if product is None:
             state["flash"] = "That product is no longer available."
             return self.redirect("/cart", state)
-        state["cart"] = carts.add(state.get("cart", {}), product.id, max(1, self.quantity(form.get("quantity", "1"))))
-        state["flash"] = f"Added {product.name} to your cart."
+        wanted = self.quantity(form.get("quantity", "1"))
+        if wanted is None or wanted < 1:
+            state["flash"] = f"“{form.get('quantity', '')[:20]}” is not a quantity: type a whole number from 1."
+            return self.redirect(f"/products/{product.id}", state)
+        before = state.get("cart", {}).get(product.id, 0)
+        state["cart"] = carts.add(state.get("cart", {}), product.id, wanted)
+        added = state["cart"][product.id] - before
+        if added < wanted:
+            state["flash"] = (f"At most {carts.MAX_QUANTITY} of a product per order: your cart has "
+                              f"{state['cart'][product.id]} × {product.name}.")
+        else:
+            state["flash"] = f"Added {product.name} to your cart."
         return self.redirect("/cart", state)
 
     async def cart_update(self, request: Request) -> Response:
@@ -153,9 +164,15 @@ class Shop:
         form = await self.form(request)
         product_id = form.get("product_id", "")
         if product_id in state.get("cart", {}):
-            quantity = self.quantity(form.get("quantity", ""), default=state["cart"][product_id])
-            state["cart"] = carts.set_quantity(state["cart"], product_id, quantity)
-            state["flash"] = "Your cart was updated."
+            quantity = self.quantity(form.get("quantity", ""))
+            if quantity is None or quantity < 0:
+                state["flash"] = (f"“{form.get('quantity', '')[:20]}” is not a quantity: type a whole number "
+                                  f"(0 removes the item). Nothing was changed.")
+            else:
+                state["cart"] = carts.set_quantity(state["cart"], product_id, quantity)
+                state["flash"] = ("Your cart was updated." if quantity <= carts.MAX_QUANTITY else
+                                  f"At most {carts.MAX_QUANTITY} of a product per order: the quantity is now "
+                                  f"{carts.MAX_QUANTITY}.")
         return self.redirect("/cart", state)
 
     async def cart_remove(self, request: Request) -> Response:

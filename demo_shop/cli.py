@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
-import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from clickto.ports import port_problem, port_range_problem
 from demo_shop.demo import DEFAULT_RULES, ONLINE_PATH, SERVICE_PREFIX
 
 if TYPE_CHECKING:
@@ -32,8 +32,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rules", type=Path, default=DEFAULT_RULES,
                         help="rule file (default: the demo's example rules, demo_shop/rules.yaml)")
     args = parser.parse_args(argv)
-    if not 0 < args.port < 65536:
-        parser.error(f"--port must be between 1 and 65535, got {args.port}")
+    problem = port_range_problem(args.port)
+    if problem:
+        parser.error(problem)
     return args
 
 
@@ -44,17 +45,6 @@ def rule_problems(path: Path) -> list[str]:
     import rules
 
     return [str(problem) for problem in rules.check(path)]
-
-
-def port_problem(host: str, port: int) -> str | None:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            return f"cannot listen on {host}:{port}: {error.strerror or error}; choose another port with --port"
-    return None
 
 
 def browser_url(host: str, port: int) -> str:

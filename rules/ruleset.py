@@ -339,7 +339,10 @@ class RuleSet:
                 held_out = holdout_bucket(session.session_id, winner.id) < winner.holdout
         else:
             reasons = notes
-        next_check = self._next_check(session, now, facts, relevant, winner, showing_id, stopped) if relevant else None
+        # a showing button withdrawn only because nobody can answer or its hours ended was not turned down by
+        # the visitor: its rule starts no cooldown and may show again as soon as it can
+        cooling_id = None if showing_id in blocked else showing_id
+        next_check = self._next_check(session, now, facts, relevant, winner, cooling_id, stopped) if relevant else None
         decision = Decision(
             channel=None if winner is None or held_out else winner.channel,
             rule_id=None if winner is None else winner.id,
@@ -351,18 +354,20 @@ class RuleSet:
             near_miss_source=None if winner is not None else self._near_miss_source(facts, blocked),
         )
         if record:
-            self._record(session, display, showing_id, winner, now)
+            self._record(display, showing_id, cooling_id, winner, now)
             self._emit(decision, winner, session)
         return decision
 
-    def _record(self, session: Any, display: dict, showing_id: str | None, winner: _Compiled | None,
+    @staticmethod
+    def _record(display: dict, showing_id: str | None, cooling_id: str | None, winner: _Compiled | None,
                 now: float) -> None:
-        """Remember which rule decides now; a rule that stops deciding starts its cooldown now."""
+        """Remember which rule decides now; a rule that stops deciding starts its cooldown now, unless it
+        still holds and only its channel's availability or its schedule stopped it (``cooling_id`` None)."""
         winner_id = None if winner is None else winner.id
         if winner_id == showing_id:
             return
-        if showing_id is not None:
-            display.setdefault("stopped", {})[showing_id] = now
+        if cooling_id is not None:
+            display.setdefault("stopped", {})[cooling_id] = now
         display["showing"] = None if winner_id is None else {"rule": winner_id, "since": now}
 
     def _emit(self, decision: Decision, winner: _Compiled | None, session: Any) -> None:
@@ -403,7 +408,7 @@ class RuleSet:
     # ------------------------------------------------------------------ when to look again
 
     def _next_check(self, session: Any, now: float, facts: Mapping[str, Any], relevant: list[_Compiled],
-                    winner: _Compiled | None, showing_id: str | None, stopped: Mapping[str, float]) -> float | None:
+                    winner: _Compiled | None, cooling_id: str | None, stopped: Mapping[str, float]) -> float | None:
         """The first moment the outcome (channel, rule) would differ if no event arrives; None if never.
 
         Candidates are the moments a clock crosses a threshold some relevant rule (or score it reads) compares
@@ -435,7 +440,7 @@ class RuleSet:
             if item.schedule is not None:
                 candidates.update(flips_within(item.schedule.schedule, now, HORIZON))
                 beyond = True  # schedules repeat: look again at the horizon at the latest
-            until = self._cooldown_until(item, winner_id, showing_id, stopped, now)
+            until = self._cooldown_until(item, winner_id, cooling_id, stopped, now)
             if until is not None and now < until:
                 if until <= limit:
                     candidates.add(until)
@@ -447,22 +452,23 @@ class RuleSet:
             candidates.update(first_hour + hour * 3600 for hour in range(24))
             beyond = True
         for moment in sorted(candidates):
-            if moment <= limit and self._changes_at(session, moment, relevant, winner, winner_id, showing_id,
+            if moment <= limit and self._changes_at(session, moment, relevant, winner, winner_id, cooling_id,
                                                     stopped, now, facts["score"]):
                 return moment
         return limit if beyond else None
 
     @staticmethod
-    def _cooldown_until(item: _Compiled, winner_id: str | None, showing_id: str | None,
+    def _cooldown_until(item: _Compiled, winner_id: str | None, cooling_id: str | None,
                         stopped: Mapping[str, float], now: float) -> float | None:
-        """When ``item``'s cooldown ends, as the session will be once this decision is recorded."""
+        """When ``item``'s cooldown ends, as the session will be once this decision is recorded
+        (``cooling_id``: the showing rule, whose cooldown starts now unless it is ``winner_id``)."""
         if item.cooldown is None or item.id == winner_id:
             return None
-        last = now if item.id == showing_id else stopped.get(item.id)
+        last = now if item.id == cooling_id else stopped.get(item.id)
         return None if last is None else last + item.cooldown
 
     def _changes_at(self, session: Any, moment: float, relevant: list[_Compiled], winner: _Compiled | None,
-                    winner_id: str | None, showing_id: str | None, stopped: Mapping[str, float],
+                    winner_id: str | None, cooling_id: str | None, stopped: Mapping[str, float],
                     now: float, base_scores: Mapping[str, float]) -> bool:
         """True when the outcome at ``moment`` differs from ``winner`` (only ``relevant`` rules can differ)."""
         facts = session.facts(moment)
@@ -472,7 +478,7 @@ class RuleSet:
         for item in relevant:
             if item.dynamic is not None and not item.dynamic(facts):
                 continue
-            until = self._cooldown_until(item, winner_id, showing_id, stopped, now)
+            until = self._cooldown_until(item, winner_id, cooling_id, stopped, now)
             if until is not None and moment < until:
                 continue
             if item.schedule is not None and not in_schedule(item.schedule.schedule, moment):

@@ -7,7 +7,6 @@ or future, without new events: that is what lets ``decide()`` say when a rule co
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -17,6 +16,7 @@ from rules.errors import EventError
 from rules.facts import CHECKOUT_STEPS, DEVICE_TYPES, PAGE_TYPES
 
 MAX_STRING = 2048
+MAX_NUMBER = 1e300       # JSON integers may have hundreds of digits; beyond this, float() would overflow
 MAX_LIST = 50            # distinct paths, products, fields kept per session (oldest dropped first)
 MAX_CUSTOM_KEYS = 50
 MAX_CUSTOM_BYTES = 4096
@@ -83,8 +83,8 @@ def _check_type(name: str, value: Any, expected: str) -> None:
     elif expected in (_NUM, _INT):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise EventError(name, f"must be a {expected}, got {type(value).__name__}")
-        if not math.isfinite(value):
-            raise EventError(name, "must be a finite number")
+        if not -MAX_NUMBER <= value <= MAX_NUMBER:   # NaN, inf and integers too large for a float
+            raise EventError(name, "must be a finite number" if isinstance(value, float) else "is too large")
         if expected == _INT and value != int(value):
             raise EventError(name, f"must be an integer, got {value}")
         if name in NON_NEGATIVE and value < 0:
@@ -116,8 +116,8 @@ def _check_json_value(name: str, value: Any, depth: int) -> None:
             raise EventError(name, f"is longer than {MAX_STRING} characters")
         return
     if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            raise EventError(name, "must be a finite number")
+        if not -MAX_NUMBER <= value <= MAX_NUMBER:
+            raise EventError(name, "must be a finite number" if isinstance(value, float) else "is too large")
         return
     if isinstance(value, list):
         for index, item in enumerate(value):
@@ -139,7 +139,7 @@ def _fast_checks(fields: Mapping[str, str]) -> dict[str, tuple[int, Any]]:
     """Per field, (kind of check, its argument) for ``event_is_clean``: enum values accepted, or the minimum."""
     checks: dict[str, tuple[int, Any]] = {}
     for name, expected in fields.items():
-        minimum = 0 if name in NON_NEGATIVE else -math.inf
+        minimum = 0 if name in NON_NEGATIVE else -MAX_NUMBER
         if expected == _STR:
             allowed = ENUMS.get(name)
             checks[name] = (_FAST_STR, None) if allowed is None else \
@@ -152,7 +152,7 @@ def _fast_checks(fields: Mapping[str, str]) -> dict[str, tuple[int, Any]]:
             checks[name] = (_FAST_BOOL, None)
         else:
             checks[name] = (_FAST_NEVER, None)   # objects (custom data) always get the full check
-    checks["t"] = (_FAST_NUM, -math.inf)
+    checks["t"] = (_FAST_NUM, -MAX_NUMBER)
     return checks
 
 
@@ -192,10 +192,10 @@ def event_is_clean(event: Any) -> bool:
             if cls is not str or value not in argument:
                 return False
         elif how == _FAST_NUM:
-            if not (cls is int or (cls is float and math.isfinite(value))) or value < argument:
+            if not (cls is int or cls is float) or not argument <= value <= MAX_NUMBER:   # also NaN and inf
                 return False
         elif how == _FAST_INT:
-            if cls is not int or value < argument:
+            if cls is not int or not argument <= value <= MAX_NUMBER:
                 return False
         elif how == _FAST_BOOL:
             if cls is not bool:
@@ -325,7 +325,7 @@ _STATE_FIELDS = (
     "categories", "products", "exit_intents", "button_clicks", "buttons_shown", "ordered", "order_value", "by_type",
     "device", "cart_value", "cart_items",
     "step", "step_started", "steps_seen", "field_focus", "fields_focused", "errors", "error_fields",
-    "custom", "display",
+    "custom", "display", "order_snapshot",
 )
 
 
@@ -385,6 +385,7 @@ class Session:
         self.error_fields: list[str] = []
         self.custom: dict[str, Any] = {}
         self.display: dict[str, Any] = {}
+        self.order_snapshot: dict[str, Any] | None = None   # see _on_order
         self._static: dict[str, Any] | None = None
         self._static_version = -1
         self.site_stats: dict[str, float] | None = None
@@ -516,8 +517,30 @@ class Session:
         self.button_clicks += 1
 
     def _on_order(self, event: Mapping[str, Any], now: float) -> None:
+        if not self.ordered:
+            self.order_snapshot = self._page_start_snapshot()
         self.ordered = True
         self.order_value += float(event.get("value") or 0.0)
+
+    def _page_start_snapshot(self) -> dict[str, Any]:
+        """The page counts and engaged seconds per page type as they were when the current page began.
+
+        Taken at the first ``order``: a training row describes the visit up to the page the order arrived on
+        (the confirmation page and whatever follows would tell a model the outcome). Cheap: orders are rare.
+        """
+        by_type = {kind: [counts[0], counts[1]] for kind, counts in self.by_type.items()}
+        views = dict(self.path_views)
+        current = by_type.get(self.page_type) if self.pages else None
+        if current is not None:
+            current[0] = max(0, current[0] - 1)
+            current[1] = max(0.0, round(current[1] - self.dwell_done, 6))
+            if current[0] == 0 and current[1] == 0.0:
+                del by_type[self.page_type]
+            if views.get(self.path, 0) > 1:
+                views[self.path] -= 1
+            else:
+                views.pop(self.path, None)
+        return {"at": self.page_started, "by_type": by_type, "path_views": views}
 
     # ------------------------------------------------------------------ reading facts
 

@@ -21,7 +21,15 @@ from sdk.errors import ApiError, JSONResponse, error_response
 from sdk.events import EventsEndpoint, ServiceApp
 from sdk.http import (api, authorize, cors_headers, grant_cors, preflight, query_id, query_site, require_admin,
                       site_or_404)
-from sdk.intake import check_content_type, parse_json, read_body, require_id, require_object, require_string
+from sdk.intake import (
+    check_content_type,
+    json_type,
+    parse_json,
+    read_body,
+    require_id,
+    require_object,
+    require_string,
+)
 from sdk.openapi import openapi_document
 from sdk.presence import check_name
 from sdk.service import Service, settled_heap
@@ -94,9 +102,12 @@ def create_app(config: ServiceConfig, store: SessionStore | None = None) -> Star
         grant_cors(request, config, grant.site)
         check_content_type(request)
         data = require_object(parse_json(await read_body(request, MAX_CONTROL_BODY)))
-        if data.get("site") is not None and data["site"] != grant.site.key:
-            raise ApiError(403 if config.site(str(data["site"])) else 404,
-                           f"the token is for site '{grant.site.key}', not '{str(data['site'])[:64]}'", "site")
+        named = data.get("site")
+        if named is not None and not isinstance(named, str):
+            raise ApiError(422, f"site must be a string, got {json_type(named)}", "site")
+        if named is not None and named != grant.site.key:
+            raise ApiError(403 if config.site(named) else 404,
+                           f"the token is for site '{grant.site.key}', not '{named[:64]}'", "site")
         pool, person = data.get("pool"), data.get("person")
         for name, value in (("pool", pool), ("person", person)):
             if value is None:

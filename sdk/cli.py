@@ -9,6 +9,8 @@ import secrets
 import sys
 from pathlib import Path
 
+from clickto.ports import port_problem, port_range_problem
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
@@ -74,6 +76,9 @@ def serve_main(argv: list[str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        problem = port_range_problem(args.port)
+        if problem:
+            parser.error(problem)
     except SystemExit as exit_:
         return int(exit_.code or 0)
 
@@ -111,6 +116,11 @@ def serve_main(argv: list[str]) -> int:
         print(f"clickto serve: {error}", file=sys.stderr)
         return EXIT_USAGE
 
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"clickto serve: {problem}", file=sys.stderr)
+        return EXIT_PROBLEMS
+
     base = f"http://{args.host}:{args.port}"
     print("clickto service ready. Embed on every page:")
     for site in sites:
@@ -124,5 +134,11 @@ def serve_main(argv: list[str]) -> int:
           "-d '{\"pool\": \"experts\", \"person\": \"ana\", \"online\": true}'")
     sys.stdout.flush()
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=3)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=3)
+    except SystemExit as exit_:   # uvicorn exits when it cannot start (it has logged why)
+        if exit_.code:
+            print(f"clickto serve: the service could not start on {args.host}:{args.port} (see above)",
+                  file=sys.stderr)
+            return EXIT_PROBLEMS
     return EXIT_OK

@@ -14,12 +14,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import ujson
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from sdk.config import ServiceConfig
-from sdk.errors import ApiError
+from sdk.errors import ApiError, json_bytes
 from sdk.http import origin_grant, site_or_404
 from sdk.intake import (
     check_media_type,
@@ -50,10 +49,6 @@ def own_origin(scope: Scope, host: str | None) -> str:
     return f"{scheme}://{name}" if DEFAULT_PORTS.get(scheme) == port else f"{scheme}://{name}:{port}"
 
 
-def dump(payload: object) -> bytes:
-    return ujson.dumps(payload, ensure_ascii=False, escape_forward_slashes=False).encode()
-
-
 async def respond(send: Send, status: int, body: bytes, headers: Mapping[str, str]) -> None:
     raw = [JSON_HEADER, (b"content-length", str(len(body)).encode())]
     raw.extend((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items())
@@ -73,11 +68,11 @@ class EventsEndpoint:
         try:
             status, body = 200, await self._handle(scope, receive, cors)
         except ApiError as error:
-            status, body = error.status, dump(error.payload())
+            status, body = error.status, json_bytes(error.payload())
             cors = {**error.headers, **cors}
         except Exception:
             log.exception("%s %s failed", scope.get("method"), scope.get("path"))
-            status, body = 500, dump({"error": "internal error; the service logged it", "field": None})
+            status, body = 500, json_bytes({"error": "internal error; the service logged it", "field": None})
         await respond(send, status, body, cors)
 
     async def _handle(self, scope: Scope, receive: Receive, cors: dict[str, str]) -> bytes:
@@ -105,7 +100,7 @@ class EventsEndpoint:
             cors.update(origin_grant(config, site, origin))  # type: ignore[arg-type]
         batch = parse_batch(data, config.max_events_per_batch, site.key)
         decision = await service.fold(batch)
-        return dump({"session": batch.session, "decision": decision})
+        return json_bytes({"session": batch.session, "decision": decision})
 
 
 def route_path(scope: Scope) -> str:

@@ -6,7 +6,8 @@ site in memory (the newest ``memory_rows``) and, with an export folder, appended
 That file is bounded: at ``max_rows`` rows it is renamed to ``SITE.old.csv`` (replacing the previous one)
 and a new file starts, so the disk holds at most twice ``max_rows`` rows per site. ``GET
 /v1/sites/{site}/training-rows`` serves the same rows (``sdk.app``). Sessions without a page view are not
-rows. A session written at shutdown is remembered, so it is never written twice in the same process.
+rows. A session written at shutdown is remembered, so it is never written twice in the same process. A session
+that ordered is described up to the page the order arrived on (``rules.intent.rows``), so no row carries its outcome.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rules.intent.features import COLUMNS, session_to_row
+from rules.intent.rows import pages_before_order, training_facts
 from rules.session import Session
 from sdk.sitestats import SiteStatsBook
 
@@ -145,9 +147,10 @@ class TrainingExport:
             return False
         if (site, session.session_id, session.started_at) in self._flushed:
             return False   # already written by the shutdown flush
-        facts = session.facts(session.last_event_at)   # the moment the visitor was last seen
+        facts = training_facts(session)   # when last seen, or when the order's page began (no outcome leak)
         if self.stats is not None:
-            stats = self.stats.for_session(site, session)   # the figures before this session counts
+            # the figures before this session counts, over its pages up to the order's page
+            stats = self.stats.for_session(site, pages_before_order(session))
             if stats is not None:
                 facts["stats"] = stats
             self.stats.add(site, session)

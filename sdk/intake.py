@@ -7,7 +7,6 @@ names the field the way a developer would address it in the batch: ``sent_at``, 
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any, NamedTuple
 
@@ -23,6 +22,9 @@ ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 """Session and visitor ids: what the tag generates, with room for a site's own ids; never markup."""
 
 JSON_TYPES = {"", "text/plain", "application/json"}
+MAX_NUMBER = 1e300
+"""Above this (JSON integers may have hundreds of digits) a number is not a time or an amount, and turning it
+into a float would overflow."""
 
 
 class Batch(NamedTuple):
@@ -143,7 +145,7 @@ def require_number(data: dict[str, Any], name: str) -> float:
         raise ApiError(422, f"{name} is required", name)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ApiError(422, f"{name} must be a number, got {json_type(value)}", name)
-    if not math.isfinite(value) or value < 0:
+    if not 0 <= value <= MAX_NUMBER:   # also NaN and inf; compares integers of any size without overflow
         raise ApiError(422, f"{name} must be a finite, non-negative number", name)
     return float(value)
 
@@ -156,6 +158,10 @@ def require_string(data: dict[str, Any], name: str, max_length: int, required: b
         raise ApiError(422, f"{name} must not be empty", name)
     if len(value) > max_length:
         raise ApiError(422, f"{name} is longer than {max_length} characters", name)
+    try:
+        value.encode()
+    except UnicodeEncodeError:   # a lone UTF-16 surrogate ("\\ud800" is valid JSON): not text anybody can read
+        raise ApiError(422, f"{name} is not valid Unicode text (a lone surrogate)", name) from None
     return value
 
 

@@ -111,7 +111,10 @@ def openapi_document() -> dict[str, Any]:
                 "errors": {"type": "array", "items": {"type": "string"}, "description": "FILE:LINE:COL: message"}}}}},
     }
     preflight = {"summary": "CORS preflight (origins configured for the site)",
-                 "responses": {"204": {"description": "allowed"}, "403": _error("origin or headers not allowed")}}
+                 "parameters": [{**SITE, "required": False}],
+                 "responses": {"204": {"description": "allowed"}, "403": _error("origin or headers not allowed"),
+                               "404": COMMON_ERRORS["404"], "405": _error("the requested method is not allowed here"),
+                               "422": _error("`site` is not a valid site key")}}
     paths: dict[str, Any] = {
         "/clickto.js": {"get": {"summary": "The browser tag", "responses": {
             "200": SCRIPT, "304": {"description": "not modified (If-None-Match)"}}}},
@@ -132,8 +135,8 @@ def openapi_document() -> dict[str, Any]:
             "options": preflight},
         "/v1/presence": {
             "get": {"summary": "People online per pool (counts only, public)", "parameters": [SITE],
-                    "responses": {"200": _json(_ref("Counts")), "404": COMMON_ERRORS["404"],
-                                  "422": COMMON_ERRORS["422"]}},
+                    "responses": {"200": _json(_ref("Counts")), "403": COMMON_ERRORS["403"],
+                                  "404": COMMON_ERRORS["404"], "422": COMMON_ERRORS["422"]}},
             "put": {"summary": "Switch one person on or off in a pool", "security": BEARER,
                     "parameters": [{**SITE, "required": False}],
                     "requestBody": _body("PresenceUpdate"),
@@ -146,7 +149,8 @@ def openapi_document() -> dict[str, Any]:
             "get": {"summary": "The site's conversations, oldest first", "security": BEARER, "parameters": [SITE],
                     "responses": {"200": _json({"type": "object", "required": ["conversations"], "properties": {
                         "conversations": {"type": "array", "items": _ref("Conversation")}}}),
-                        "404": COMMON_ERRORS["404"], **AUTH_ERRORS}},
+                        "404": COMMON_ERRORS["404"], "422": COMMON_ERRORS["422"], **AUTH_ERRORS,
+                        "403": _error("origin not allowed for the site, or the token may not do this")}},
             "options": preflight},
         "/v1/sites/{site}/training-rows": {
             "get": {"summary": "Finished sessions as CSV rows in the intent dataset's columns (Revenue = ordered), "

@@ -1,8 +1,11 @@
-"""The rule set in force, and its hot reload when the rule file changes.
+"""The rule set in force, and its hot reload when the rule file or a model it uses changes.
 
-Polling the file's stat every ``interval`` seconds needs no extra dependency and works on every file
-system (bind mounts and network shares included). A file that does not load is logged with every
-``FILE:LINE:COL`` problem and the last good rules stay in force.
+Polling the files' stat every ``interval`` seconds needs no extra dependency and works on every file
+system (bind mounts and network shares included). The files watched are the rule file and, for every
+learned score it names (``scores: {NAME: {model: DIR}}``), that model's ``model.json`` and ``metadata.json``:
+retraining into the same folder puts the new model in force. A rule file or model that does not load is
+logged with every problem (``FILE:LINE:COL``, or the model file and field) and the last good rules, with
+their models, stay in force.
 """
 
 from __future__ import annotations
@@ -20,12 +23,35 @@ import rules
 log = logging.getLogger("clickto.sdk")
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
+Stamp = tuple[int, int, int] | None
+
+
+def _stamp(path: Path) -> Stamp:
     try:
         stat = os.stat(path)
     except OSError:
         return None
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def model_files(rules_path: Path, ruleset: object | None = None) -> tuple[Path, ...]:
+    """The model files of the learned scores the rule file names (from its text, so a rule file whose model
+    does not load is still watched for that model), else of ``ruleset``'s loaded models."""
+    from rules.intent.model import METADATA_FILE, MODEL_FILE
+    from rules.loader import parse
+
+    folders: list[Path] = []
+    try:
+        folders = [Path(score.model) for score in parse(rules_path).scores.values() if score.model is not None]
+    except (rules.RuleErrors, rules.RuleError, OSError):
+        models = getattr(getattr(ruleset, "scores", None), "models", None) or {}
+        folders = [Path(model.path) for model in models.values() if getattr(model, "path", None) is not None]
+    files: list[Path] = []
+    for folder in folders:
+        if folder.suffix == ".json":      # a model given by its model.json or metadata.json
+            folder = folder.parent
+        files += [folder / MODEL_FILE, folder / METADATA_FILE]
+    return tuple(files)
 
 
 class RulesHolder:
@@ -37,7 +63,8 @@ class RulesHolder:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._stamp = _stamp(self.path)
+        self.watched: tuple[Path, ...] = model_files(self.path)
+        self._stamp = self._stamps()
         self.ruleset = rules.load(self.path)   # raises rules.RuleErrors: a service never starts on bad rules
         self.errors: list[rules.RuleError] = []
         self.loaded_at = time.time()
@@ -45,12 +72,17 @@ class RulesHolder:
         self.failed_reloads = 0
         self.events = EventEmitter()
 
+    def _stamps(self) -> tuple[Stamp, ...]:
+        return (_stamp(self.path), *(_stamp(path) for path in self.watched))
+
     def changed(self) -> bool:
-        return _stamp(self.path) != self._stamp
+        """True when the rule file or one of its model files changed since the last (attempted) load."""
+        return self._stamps() != self._stamp
 
     def reload(self) -> bool:
-        """Load the file again; True when the new rules are in force."""
-        self._stamp = _stamp(self.path)
+        """Load the rule file (and with it its models) again; True when the new rules are in force."""
+        self.watched = model_files(self.path, self.ruleset)   # what the rule file names now
+        self._stamp = self._stamps()                          # before loading: a change meanwhile is seen next time
         try:
             ruleset = rules.load(self.path)
         except rules.RuleErrors as problems:
@@ -89,6 +121,7 @@ class RulesHolder:
     def status(self) -> dict[str, object]:
         return {
             "path": str(self.path),
+            "models": [str(path) for path in self.watched],
             "ok": not self.errors,
             "loaded_at": self.loaded_at,
             "reloads": self.reloads,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-import ujson
+from sdk.errors import json_text
 
 from sdk.store import SessionKey
 
@@ -35,7 +35,7 @@ def signature(decision: dict[str, Any] | None) -> tuple | None:
 
 
 def sse_message(decision: dict[str, Any]) -> bytes:
-    data = ujson.dumps(decision, ensure_ascii=False, escape_forward_slashes=False)
+    data = json_text(decision)
     return f"event: decision\ndata: {data}\n\n".encode()
 
 

@@ -9,5 +9,7 @@ Importing this package is cheap: scikit-learn and numpy are only imported by tra
 
 from rules.intent.features import FEATURE_SETS, export_sessions_csv, session_to_row
 from rules.intent.model import IntentModel, ModelError, load_score_model
+from rules.intent.rows import training_facts
 
-__all__ = ["FEATURE_SETS", "IntentModel", "ModelError", "export_sessions_csv", "load_score_model", "session_to_row"]
+__all__ = ["FEATURE_SETS", "IntentModel", "ModelError", "export_sessions_csv", "load_score_model", "session_to_row",
+           "training_facts"]

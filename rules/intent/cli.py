@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,31 @@ def _test_size(text: str) -> float:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {2**32 - 1}, got {text}")
+    return value
+
+
+def _writable_folder(out: Path) -> str | None:
+    """Why ``out`` cannot receive the model, or None: checked before training, which takes a while."""
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"--out {out}: {existing} is not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=existing, prefix=".clickto-write-check"):
+            pass
+    except OSError as error:
+        return f"--out {out}: cannot write in {existing}: {error.strerror or error}"
+    return None
+
+
 def _train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clickto train",
@@ -44,8 +70,9 @@ def _train_parser() -> argparse.ArgumentParser:
                              "(e.g. the public data and the shop's own exported sessions)")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for model.json and metadata.json")
     parser.add_argument("--features", choices=sorted(FEATURE_SETS), default="live",
-                        help="live: what a new install knows (default); all: every column incl. site statistics")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the split and the CV folds (default 0)")
+                        help="live: what a new install knows (default); all: every column incl. site statistics; "
+                             "own: live plus device and traffic source, for the shop's own exported rows only")
+    parser.add_argument("--seed", type=_seed, default=0, help="seed of the split and the CV folds (default 0)")
     parser.add_argument("--test-size", type=_test_size, default=0.2,
                         help="held-out share for the metrics (default 0.2; 0 trains on every row, CV figures only)")
     parser.add_argument("--calibration", choices=("sigmoid", "isotonic"), default="sigmoid",
@@ -66,6 +93,9 @@ def train_main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         return _fail("train", f"--out {out}: exists and is not a folder")
+    problem = _writable_folder(out)
+    if problem:
+        return _fail("train", problem)
     from rules.intent.data import load_datasets
     from rules.intent.train import CANDIDATES, train, write_model
 
@@ -77,6 +107,8 @@ def train_main(argv: list[str] | None = None) -> int:
 
     try:
         dataset = load_datasets(args.data)
+        for warning in dataset.warnings:
+            print(f"clickto train: warning: {warning}", file=sys.stderr)
         result = train(dataset, feature_set=args.features, seed=args.seed, test_size=args.test_size,
                        calibration=args.calibration, folds=args.folds, baselines=not args.no_baselines,
                        candidates=candidates,
@@ -106,12 +138,14 @@ def _evaluate_parser() -> argparse.ArgumentParser:
         prog="clickto evaluate",
         description="Score a CSV with a trained intent model; print JSON metrics and write calibration.png and "
                     "roc.png.")
-    parser.add_argument("--model", required=True, metavar="DIR", help="folder written by 'clickto train'")
+    parser.add_argument("--model", required=True, metavar="DIR",
+                        help="folder written by 'clickto train' (or the model.json in it)")
     parser.add_argument("--data", action="append", required=True, metavar="CSV", help="CSV to evaluate on (repeatable)")
     parser.add_argument("--out", metavar="DIR", help="folder for the plots (default: DIR/evaluation of the model)")
     parser.add_argument("--all-rows", action="store_true",
-                        help="score every row even when the data is the model's own training data (by default "
-                             "only the held-out split is scored then, since training rows flatter the model)")
+                        help="score every row, training rows included (by default a training file is scored on "
+                             "its held-out rows only, and other files without the rows identical to training rows, "
+                             "since training rows flatter the model)")
     return parser
 
 
@@ -127,39 +161,33 @@ def evaluate_main(argv: list[str] | None = None) -> int:
 
     from rules.intent.data import load_datasets
     from rules.intent.metrics import score_metrics, write_plots
+    from rules.intent.split import SplitError, load_split, select_rows
 
-    try:
-        dataset = load_datasets(args.data)
-    except DataError as error:
-        return _fail("evaluate", str(error))
-    X, y = dataset.select(model.features), dataset.y
-    rows = "all"
-    if not args.all_rows and _same_data(dataset.sources, model.metadata):
-        split = model.metadata.get("split") or {}
-        if float(split.get("test_size") or 0) <= 0:
-            return _fail("evaluate", "this is the model's training data and the model had no held-out split "
-                                     "(--test-size 0); evaluate on other data, or pass --all-rows knowingly")
-        from sklearn.model_selection import train_test_split
-
-        _, test_index = train_test_split(np.arange(len(y)), test_size=float(split["test_size"]), stratify=y,
-                                         random_state=int(split.get("seed", 0)))
-        X, y, rows = X[test_index], y[test_index], "held-out"
-    if len(set(y.tolist())) < 2:
-        return _fail("evaluate", "the data needs both buyers and non-buyers (Revenue TRUE and FALSE) for ROC AUC")
-    p = np.asarray(model.score_rows(X))
-    out = Path(args.out) if args.out else Path(args.model) / "evaluation"
+    model_dir = model.path if model.path is not None else Path(args.model)
+    out = Path(args.out) if args.out else model_dir / "evaluation"
     if out.exists() and not out.is_dir():
         return _fail("evaluate", f"--out {out}: exists and is not a folder")
+    try:
+        dataset = load_datasets(args.data, purpose="evaluation")
+        selection = select_rows(dataset, model.metadata, load_split(model_dir, model.metadata), args.all_rows)
+    except (DataError, SplitError) as error:
+        return _fail("evaluate", str(error))
+    for note in selection.notes:
+        print(f"clickto evaluate: {note}", file=sys.stderr)
+    X, y = dataset.select(model.features)[selection.mask], dataset.y[selection.mask]
+    if not len(y):
+        return _fail("evaluate", "every row of the data is a row the model was trained on: nothing left to evaluate "
+                                 "(--all-rows scores them knowingly)")
+    if len(set(y.tolist())) < 2:
+        return _fail("evaluate", f"the {len(y)} scored rows are all {'buyers' if y[0] else 'non-buyers'}: evaluation "
+                                 "needs both buyers and non-buyers (Revenue TRUE and FALSE) for ROC AUC")
+    p = np.asarray(model.score_rows(X))
     result = {"model": str(args.model), "name": model.name, "features": model.feature_set,
-              "data": dataset.sources, "scored_rows": rows, **score_metrics(y, p, model.threshold)}
+              "data": dataset.sources, "scored_rows": selection.kind, "sources": selection.sources,
+              **score_metrics(y, p, model.threshold)}
     try:
         result.update(write_plots(y, p, out, model.name))
     except OSError as error:
         return _fail("evaluate", f"cannot write plots to {out}: {error.strerror or error}")
     print(json.dumps(result, indent=2))
     return 0
-
-
-def _same_data(sources: list[dict], metadata: dict) -> bool:
-    trained = metadata.get("training_data") or []
-    return [s["sha256"] for s in sources] == [s.get("sha256") for s in trained if isinstance(s, dict)]

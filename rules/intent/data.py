@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from rules.intent.features import COLUMNS, LABEL, DataError, encode_cell
-
 
 
 @dataclass
@@ -20,7 +19,16 @@ class Dataset:
 
     X: np.ndarray            # shape (n, 17), float64, columns = features.ALL_FEATURES
     y: np.ndarray            # shape (n,), int 0/1
-    sources: list[dict]      # [{"path", "sha256", "rows"}] per CSV
+    sources: list[dict]      # [{"path", "sha256", "rows"}] per CSV, rows in this order in X and y
+    warnings: list[str] = field(default_factory=list)   # for people (the CLI prints them on stderr)
+
+    def source_slices(self) -> list[slice]:
+        """The rows of each source in ``X``/``y``, in ``sources`` order."""
+        slices, start = [], 0
+        for source in self.sources:
+            slices.append(slice(start, start + int(source["rows"])))
+            start += int(source["rows"])
+        return slices
 
     def select(self, features: Sequence[str]) -> np.ndarray:
         """The columns of ``X`` named by ``features``, in that order."""
@@ -45,8 +53,10 @@ def _delimiter(header_line: str) -> str:
 def read_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """One CSV → (X, y). Columns may come in any order; extra columns are an error (a different dataset)."""
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a CSV file")
     if not path.is_file():
-        raise DataError(f"{path}: no such file")
+        raise DataError(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             first = handle.readline()
@@ -91,18 +101,56 @@ def read_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     return table[:, :-1], table[:, -1].astype(np.int64)
 
 
-def load_datasets(paths: Sequence[str | Path]) -> Dataset:
-    """Read and concatenate several CSVs (the public data and the shop's own exported sessions)."""
+def row_hashes(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """A 64-bit content hash per row (blake2b of the 17 encoded features in ``ALL_FEATURES`` order and the label,
+    as float64): rows that are the same session data hash alike, whatever file or spelling they came from."""
+    table = np.ascontiguousarray(np.column_stack([X, y]).astype(np.float64) + 0.0)   # + 0.0: -0.0 becomes 0.0
+    raw, width = table.tobytes(), table.shape[1] * 8
+    blake2b = hashlib.blake2b
+    return np.fromiter((int.from_bytes(blake2b(raw[i:i + width], digest_size=8).digest(), "little")
+                        for i in range(0, len(raw), width)), dtype=np.uint64, count=len(table))
+
+
+def load_datasets(paths: Sequence[str | Path], *, purpose: str = "training") -> Dataset:
+    """Read and concatenate several CSVs (the public data and the shop's own exported sessions).
+
+    The same data given twice is refused (its rows would be both training and held-out rows); files that share
+    rows are accepted with a warning in ``Dataset.warnings``. For ``purpose="training"`` both classes must occur.
+    """
     if not paths:
         raise DataError("no data file given (use --data CSV)")
     parts_X, parts_y, sources = [], [], []
+    seen: dict[str, str] = {}
     for path in paths:
         X, y = read_csv(path)
+        digest = file_sha256(Path(path))
+        if digest in seen:
+            raise DataError(f"--data {path}: the same data as --data {seen[digest]} (sha256 {digest[:12]}…); give "
+                            "each file once (a repeated file would put the same rows in training and held-out data)")
+        seen[digest] = str(path)
         parts_X.append(X)
         parts_y.append(y)
-        sources.append({"path": str(path), "sha256": file_sha256(Path(path)), "rows": int(len(y))})
+        sources.append({"path": str(path), "sha256": digest, "rows": int(len(y))})
     X = np.concatenate(parts_X)
     y = np.concatenate(parts_y)
-    if len(np.unique(y)) < 2:
+    if purpose == "training" and len(np.unique(y)) < 2:
         raise DataError(f"column {LABEL}: every row has the same value; training needs both buyers and non-buyers")
-    return Dataset(X=X, y=y, sources=sources)
+    dataset = Dataset(X=X, y=y, sources=sources)
+    if len(sources) > 1:
+        dataset.warnings += shared_row_warnings(dataset)
+    return dataset
+
+
+def shared_row_warnings(dataset: Dataset) -> list[str]:
+    """One line per source whose rows also occur in an earlier source (same encoded values and label)."""
+    warnings: list[str] = []
+    earlier: set[int] = set()
+    for source, rows in zip(dataset.sources, dataset.source_slices()):
+        hashes = row_hashes(dataset.X[rows], dataset.y[rows])
+        shared = int(sum(1 for value in hashes.tolist() if value in earlier))
+        if shared:
+            warnings.append(f"{source['path']}: {shared} of {source['rows']} rows also occur in an earlier --data "
+                            "file; if the files overlap, such rows can land in both the training and the held-out "
+                            "split and flatter the held-out metrics")
+        earlier.update(hashes.tolist())
+    return warnings

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rules.facts import PAGE_TYPES
+from rules.facts import DEVICE_TYPES, PAGE_TYPES, TRAFFIC_SOURCES
 
 LABEL = "Revenue"
 
@@ -44,7 +44,18 @@ LIVE_FEATURES: tuple[str, ...] = (
     "ProductRelated", "ProductRelated_Duration", "Month", "VisitorType", "Weekend",
 )
 """What a new install knows about a live session on day one: no site statistics, no opaque codes."""
-FEATURE_SETS: dict[str, tuple[str, ...]] = {"all": ALL_FEATURES, "live": LIVE_FEATURES}
+OWN_FEATURES: tuple[str, ...] = LIVE_FEATURES + ("OperatingSystems", "TrafficType")
+"""``live`` plus device and traffic source in clickto's own codes (``OWN_CODES``): for the shop's own rows only."""
+FEATURE_SETS: dict[str, tuple[str, ...]] = {"all": ALL_FEATURES, "live": LIVE_FEATURES, "own": OWN_FEATURES}
+
+OWN_CODE_BASE = 100
+"""clickto's own codes start above every code of the public data (OperatingSystems 1-8, TrafficType 1-20), so a
+row says which coding it uses; ``OWN_CODE_BASE`` itself means "not reported"."""
+OWN_CODES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "OperatingSystems": ("device.type", DEVICE_TYPES),
+    "TrafficType": ("session.traffic_source", TRAFFIC_SOURCES),
+}
+"""Column → (fact, its values): value number i (0-based) is written as ``OWN_CODE_BASE + 1 + i``."""
 
 COLUMNS: tuple[str, ...] = ALL_FEATURES + (LABEL,)
 INTEGER_COLUMNS = frozenset({"Administrative", "Informational", "ProductRelated", "OperatingSystems", "Browser",
@@ -53,7 +64,8 @@ BOOLEAN_COLUMNS = frozenset({"Weekend", LABEL})
 NO_LIVE_SOURCE = ("SpecialDay", "OperatingSystems", "Browser", "Region", "TrafficType")
 """Columns a live session cannot provide: the day of month is not a fact, and the four codes are the source
 site's private coding (no published table maps them to a browser, an OS or a traffic source). The "all" model
-gets the training data's most common value for them; the "live" model does not use them."""
+gets the training data's most common value for them; the "live" model does not use them; the "own" model reads
+OperatingSystems and TrafficType as clickto's own codes (``OWN_CODES``), which only own-traffic rows carry."""
 
 
 class DataError(ValueError):
@@ -116,11 +128,20 @@ def _number(value: Any, default: float = 0.0) -> float:
     return value if value == value and 0.0 <= value < float("inf") else default
 
 
-def facts_to_values(facts: Mapping[str, Any], defaults: Mapping[str, float]) -> dict[str, float]:
+def own_code(column: str, value: Any) -> float:
+    """clickto's own code of a device type (OperatingSystems) or traffic source (TrafficType); see ``OWN_CODES``."""
+    values = OWN_CODES[column][1]
+    return float(OWN_CODE_BASE + 1 + values.index(value)) if value in values else float(OWN_CODE_BASE)
+
+
+def facts_to_values(facts: Mapping[str, Any], defaults: Mapping[str, float],
+                    own_codes: bool = False) -> dict[str, float]:
     """Every dataset column (except the label) as an encoded float, from the engine's nested facts.
 
     ``defaults`` fills what the facts do not hold: the columns with no live source and the site statistics
-    until the service provides them (see docs/intent.md for the mapping and what is approximate).
+    until the service provides them (see docs/intent.md for the mapping and what is approximate). With
+    ``own_codes``, OperatingSystems and TrafficType are clickto's own codes of ``device.type`` and
+    ``session.traffic_source`` instead of a default.
     """
     session = facts.get("session") or {}
     by_type = session.get("by_type") or {}
@@ -146,10 +167,13 @@ def facts_to_values(facts: Mapping[str, Any], defaults: Mapping[str, float]) -> 
     values["Weekend"] = 1.0 if time.get("weekend") is True else 0.0
     for column in NO_LIVE_SOURCE:
         values[column] = defaults.get(column, 0.0)
+    if own_codes:
+        values["OperatingSystems"] = own_code("OperatingSystems", (facts.get("device") or {}).get("type"))
+        values["TrafficType"] = own_code("TrafficType", session.get("traffic_source"))
     return values
 
 
-def fact_paths(features: Sequence[str]) -> tuple[str, ...]:
+def fact_paths(features: Sequence[str], own_codes: bool = False) -> tuple[str, ...]:
     """The dotted fact paths a model on ``features`` reads (for the engine's and the docs' dependency lists)."""
     paths: list[str] = []
     for column, page_types in PAGE_GROUPS.items():
@@ -162,12 +186,15 @@ def fact_paths(features: Sequence[str]) -> tuple[str, ...]:
         paths += ["session.returning", "session.visit_count"]
     if "Weekend" in features:
         paths.append("time.weekend")
+    if own_codes:
+        paths += [OWN_CODES[column][0] for column in OWN_CODES if column in features]
     return tuple(paths)
 
 
-def facts_to_row(facts: Mapping[str, Any], features: Sequence[str], defaults: Mapping[str, float]) -> list[float]:
+def facts_to_row(facts: Mapping[str, Any], features: Sequence[str], defaults: Mapping[str, float],
+                 own_codes: bool = False) -> list[float]:
     """The encoded feature row, in ``features`` order, that a model scores."""
-    values = facts_to_values(facts, defaults)
+    values = facts_to_values(facts, defaults, own_codes)
     return [values[name] for name in features]
 
 
@@ -179,12 +206,13 @@ SESSION_DEFAULTS: dict[str, float] = {"SpecialDay": 0.0, "OperatingSystems": 2.0
 def session_to_row(facts: Mapping[str, Any], ordered: bool) -> dict[str, str]:
     """A finished session as one CSV row in the dataset's columns, with ``Revenue`` = ``ordered``.
 
-    The service calls this when a session ends, to retrain on the shop's own traffic
-    (``clickto train --data public.csv --data own.csv``). Columns with no live source get the public data's
-    most common value; BounceRates, ExitRates and PageValues are the ``stats`` facts when the service
-    provided them and 0 otherwise, so train own-traffic rows without stats with ``--features live``.
+    The service calls this when a session ends (with the facts of ``rules.intent.rows.training_facts``), to
+    retrain on the shop's own traffic (``clickto train --data own.csv --features own``). OperatingSystems and
+    TrafficType are clickto's own codes of the device and the traffic source (``OWN_CODES``); SpecialDay,
+    Browser and Region get the public data's most common value; BounceRates, ExitRates and PageValues are the
+    ``stats`` facts when the service provided them and 0 otherwise.
     """
-    values = facts_to_values(facts, SESSION_DEFAULTS)
+    values = facts_to_values(facts, SESSION_DEFAULTS, own_codes=True)
     row = {column: decode_value(column, values[column]) for column in ALL_FEATURES}
     row[LABEL] = decode_value(LABEL, 1.0 if ordered else 0.0)
     return row

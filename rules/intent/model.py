@@ -266,7 +266,8 @@ class IntentModel:
         self.name = name
         self.feature_set = feature_set
         self.features: tuple[str, ...] = tuple(features)
-        self.fact_paths: tuple[str, ...] = fact_paths(self.features)   # what score(facts) reads
+        self.own_codes = feature_set == "own"    # device and traffic source in clickto's own codes
+        self.fact_paths: tuple[str, ...] = fact_paths(self.features, self.own_codes)   # what score(facts) reads
         self.defaults = dict(defaults)
         self.threshold = threshold
         self.metadata = dict(metadata)
@@ -279,7 +280,7 @@ class IntentModel:
 
     def row(self, facts: Mapping[str, Any]) -> list[float]:
         """The encoded feature row for nested session facts (see docs/intent.md for the mapping)."""
-        values = facts_to_values(facts, self.defaults)
+        values = facts_to_values(facts, self.defaults, self.own_codes)
         return [values[name] for name in self.features]
 
     def score(self, facts: Mapping[str, Any]) -> float:

@@ -36,9 +36,10 @@ from threadpoolctl import threadpool_limits
 
 from rules.intent.data import Dataset
 from rules.intent.export import export_model
-from rules.intent.features import ALL_FEATURES, FEATURE_SETS, NO_LIVE_SOURCE, STATS_FACTS
+from rules.intent.features import ALL_FEATURES, FEATURE_SETS, NO_LIVE_SOURCE, OWN_CODE_BASE, STATS_FACTS, DataError
 from rules.intent.metrics import best_f1_threshold, score_metrics
 from rules.intent.model import METADATA_FILE, MODEL_FILE, load_score_model
+from rules.intent.split import SPLIT_FILE, split_bytes, split_document
 
 CATEGORICAL = ("Month", "VisitorType", "OperatingSystems", "Browser", "Region", "TrafficType")
 """Coded columns: one-hot for the linear model; trees split on the codes as ordinal numbers."""
@@ -77,6 +78,7 @@ class TrainResult:
     X_test: np.ndarray | None = None
     y_test: np.ndarray | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    split: dict[str, Any] = field(default_factory=dict)      # split.json: held-out rows, fitted rows' hashes
 
 
 def training_defaults(X: np.ndarray) -> dict[str, float]:
@@ -144,6 +146,9 @@ def _train(dataset: Dataset, *, feature_set: str = "live", seed: int = 0, test_s
           calibration: str = "sigmoid", folds: int = 5, candidates: Sequence[str] | None = None,
           baselines: bool = True, log: Callable[[str], None] = lambda message: None) -> TrainResult:
     features = FEATURE_SETS[feature_set]
+    warnings = check_codes(dataset, feature_set)
+    for warning in warnings:
+        log(f"warning: {warning}")
     names = list(candidates or CANDIDATES)
     X_all, y_all = dataset.select(features), dataset.y
     timings: dict[str, float] = {}
@@ -183,6 +188,7 @@ def _train(dataset: Dataset, *, feature_set: str = "live", seed: int = 0, test_s
         "calibration": calibration,
         "threshold": round(threshold, 6),
         "training_data": dataset.sources,
+        "warnings": dataset.warnings + warnings,
         "split": {"seed": seed, "test_size": test_size, "stratified": True, "train_rows": int(len(train_index)),
                   "test_rows": int(len(test_index)), "cv_folds": folds},
         "cross_validation": cv_results,
@@ -192,7 +198,7 @@ def _train(dataset: Dataset, *, feature_set: str = "live", seed: int = 0, test_s
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     result = TrainResult(model=calibrated, document=document, metadata=metadata, X_check=X[:2000],
-                         timings=timings)
+                         timings=timings, split=split_document(dataset, train_index, test_index))
     if len(test_index):
         X_test, y_test = X_all[test_index], y_all[test_index]
         p = calibrated.predict_proba(X_test)[:, 1]
@@ -203,6 +209,33 @@ def _train(dataset: Dataset, *, feature_set: str = "live", seed: int = 0, test_s
     timings["total"] = sum(timings.values())
     metadata["training_seconds"] = round(timings["total"], 3)
     return result
+
+
+def check_codes(dataset: Dataset, feature_set: str) -> list[str]:
+    """Refuse ``own`` on rows with the public data's opaque codes; warnings for ``all`` on own-coded rows.
+
+    OperatingSystems and TrafficType mean clickto's device and traffic source in exported own-traffic rows, and
+    unpublished codes of another shop in the public data: one column must not mix the two meanings.
+    """
+    operating_system = dataset.X[:, ALL_FEATURES.index("OperatingSystems")]
+    traffic_type = dataset.X[:, ALL_FEATURES.index("TrafficType")]
+    own = (operating_system >= OWN_CODE_BASE) | (traffic_type >= OWN_CODE_BASE)
+    per_source = [(source["path"], int(own[rows].sum()), source["rows"])
+                  for source, rows in zip(dataset.sources, dataset.source_slices())]
+    if feature_set == "own":
+        public = [f"{path} ({rows - count} of {rows} rows)" for path, count, rows in per_source if count < rows]
+        if public:
+            raise DataError("--features own reads OperatingSystems and TrafficType as clickto's own device and "
+                            "traffic-source codes (101 and up, written by the service's export), but "
+                            f"{', '.join(public)} carry the public dataset's opaque codes; train such data with "
+                            "--features live, or train --features own on your exported rows alone")
+        return []
+    if feature_set == "all" and own.any():
+        mixed = " mixed with rows in the public data's opaque codes" if not own.all() else ""
+        return [(f"{int(own.sum())} rows carry clickto's own device/traffic-source codes{mixed}: the 'all' model "
+                 "reads OperatingSystems and TrafficType as codes and scores live sessions with their most common "
+                 "value; use --features own (own rows only) or --features live")]
+    return []
 
 
 def _json_safe(value: Any) -> Any:
@@ -233,6 +266,11 @@ def write_model(result: TrainResult, out_dir: str | Path) -> Path:
     result.metadata["model_sha256"] = hashlib.sha256(model_bytes).hexdigest()
     result.metadata["model_bytes"] = len(model_bytes)
     _atomic_write(out / MODEL_FILE, model_bytes)
+    if result.split:
+        data = split_bytes(result.split)
+        result.metadata["split_file"] = SPLIT_FILE
+        result.metadata["split_sha256"] = hashlib.sha256(data).hexdigest()
+        _atomic_write(out / SPLIT_FILE, data)
     check_rows = result.X_check
     expected = result.model.predict_proba(check_rows)[:, 1]
     metadata_bytes = json.dumps(result.metadata, indent=2, allow_nan=False).encode("utf-8") + b"\n"

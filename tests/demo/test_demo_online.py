@@ -1,5 +1,6 @@
 """The demo's "who is online" page in a real Chromium: its switches call the presence API and the open
-shop tab follows (button goes when the last expert goes offline, comes back when one is online)."""
+shop tab follows (button goes when the last expert goes offline, comes back when one is online, although
+the rule has a cooldown: the visitor never turned the button down)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ rules:
   - id: advice-on-product-pages
     when: {page.type: product, page.dwell_seconds: {$gte: 1}}
     show: community
+    cooldown: 10m   # as in the demo's rules: withdrawing the button for nobody online must not start it
 """
 
 

@@ -50,13 +50,25 @@ def test_add_update_remove_through_the_pages(client):
     assert body_attributes(response.text)["cart-value"] == "0.00"
 
 
-def test_bad_cart_input_never_breaks_the_cart(client):
+def test_bad_cart_input_never_breaks_the_cart_and_says_what_happened(client):
     assert "no longer available" in client.post("/cart/add", data={"product_id": "nope"}).text
-    add(client, "2", -4)                                 # a negative quantity adds one
-    client.post("/cart/update", data={"product_id": "2", "quantity": "many"})   # ignored
+    refused = add(client, "2", -4)
+    assert refused.url.path == "/products/2" and "“-4” is not a quantity" in refused.text
+    add(client, "2")
+    unchanged = client.post("/cart/update", data={"product_id": "2", "quantity": "many"})
+    assert "“many” is not a quantity" in unchanged.text and "Nothing was changed" in unchanged.text
     client.post("/cart/update", data={"product_id": "99", "quantity": "3"})     # not in the cart: ignored
     client.post("/cart/remove", data={})
     assert body_attributes(client.get("/cart").text)["cart-items"] == "1"
+
+
+def test_quantities_above_the_limit_are_capped_and_said_so(client):
+    capped = add(client, "2", 99999)
+    assert f"At most {carts.MAX_QUANTITY} of a product per order" in capped.text
+    assert body_attributes(capped.text)["cart-items"] == str(carts.MAX_QUANTITY)
+    updated = client.post("/cart/update", data={"product_id": "2", "quantity": "12"})
+    assert f"the quantity is now {carts.MAX_QUANTITY}" in updated.text
+    assert "Your cart was updated." in client.post("/cart/update", data={"product_id": "2", "quantity": "3"}).text
 
 
 def test_forms_use_post_and_redirect(client):

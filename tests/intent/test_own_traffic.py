@@ -151,3 +151,82 @@ def test_only_rules_with_an_all_features_model_get_statistics():
     without = dict(facts)
     del without["stats"]
     assert model.score(facts) != model.score(without)          # the model reads the statistics
+
+
+# ---------------------------------------------------------------------- device and traffic source (--features own)
+
+
+def coded_visit(client: TestClient, session: str, rng: random.Random) -> bool:
+    """A visit whose outcome depends only on device and traffic source: buyers come by email on a desktop."""
+    from sdk.testing import SHOP
+
+    buyer = rng.random() < 0.4
+    likely = buyer if rng.random() < 0.9 else not buyer
+    device, medium = ("desktop", "email") if likely else (rng.choice(["mobile", "tablet"]), "social")
+    start = time.time() * 1000 - 600_000
+    events = [dict(page_view("/product/1", "product", device=device, url=f"{SHOP}/product/1?utm_medium={medium}"),
+                   t=start),
+              dict(page_view("/product/2", "product"), t=start + 20_000)]
+    if buyer:
+        events.append(dict(page_view("/checkout/confirmation", "checkout", checkout_step="confirmation"),
+                           t=start + 40_000))
+        events.append({"type": "order", "value": 50.0, "t": start + 40_500})
+    else:
+        events.append({"type": "activity", "t": start + 40_000})   # the same 40 s as a buyer before the order
+    assert client.post("/v1/events", json=batch(session, *events)).status_code == 200
+    return buyer
+
+
+@pytest.fixture(scope="module")
+def coded_csv(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("coded-traffic")
+    app = create_app(service_config(folder))
+    rng = random.Random(11)
+    with TestClient(app) as client:
+        for index in range(120):
+            coded_visit(client, f"coded-{index}", rng)
+        assert run_coroutine(app.state.store.expire(time.time() + 3600)) == 120
+        response = client.get("/v1/sites/demo/training-rows", headers={"Authorization": f"Bearer {ADMIN}"})
+    target = folder / "own.csv"
+    target.write_text(response.text)
+    return target
+
+
+def test_own_rows_carry_device_and_source_codes_and_the_own_model_learns_from_them(coded_csv, tmp_path, capsys):
+    import csv
+
+    rows = list(csv.DictReader(coded_csv.open()))
+    assert {row["OperatingSystems"] for row in rows} == {"101", "102", "103"}          # desktop, mobile, tablet
+    assert {row["TrafficType"] for row in rows} == {"104", "103"}                       # email, social
+    assert {(row["Browser"], row["Region"]) for row in rows} == {("2", "1")}
+
+    out = tmp_path / "own"
+    code = main(["train", "--data", str(coded_csv), "--out", str(out), "--features", "own", "--folds", "3",
+                 "--no-baselines", "--test-size", "0.3", "--candidates", "logistic"])
+    assert code == 0, capsys.readouterr().err
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["features"] == "own" and summary["held_out"]["roc_auc"] > 0.8
+
+    model = load_score_model(out)
+    assert {"device.type", "session.traffic_source"} <= set(model.fact_paths)
+    pages = {"by_type": {"product": {"pages": 2, "seconds": 40}}}
+    desktop_email = model.score({"session": {**pages, "traffic_source": "email"}, "device": {"type": "desktop"}})
+    mobile_social = model.score({"session": {**pages, "traffic_source": "social"}, "device": {"type": "mobile"}})
+    assert desktop_email > 0.5 > mobile_social
+
+
+def test_own_features_refuse_the_public_codes_and_all_warns_about_own_codes(coded_csv, small_csv, tmp_path, capsys):
+    assert main(["train", "--data", str(small_csv), "--data", str(coded_csv), "--out", str(tmp_path / "mixed"),
+                 "--features", "own", "--folds", "2", "--no-baselines", "--candidates", "logistic"]) == 2
+    err = capsys.readouterr().err
+    public_rows = len(small_csv.read_text().splitlines()) - 1
+    assert f"{small_csv} ({public_rows} of {public_rows} rows) carry the public dataset's opaque codes" in err
+    assert str(coded_csv) not in err.split("but", 1)[1]
+    assert main(["train", "--data", str(small_csv), "--data", str(coded_csv), "--out", str(tmp_path / "all"),
+                 "--features", "all", "--folds", "2", "--no-baselines", "--test-size", "0",
+                 "--candidates", "logistic"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 120 rows carry clickto's own device/traffic-source codes mixed with rows in the public data's" \
+        in err
+    metadata = json.loads((tmp_path / "all" / "metadata.json").read_text())
+    assert any("own device/traffic-source codes" in warning for warning in metadata["warnings"])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from rules.model import ONCE_PER_SESSION, Channel, Rule, RuleFile
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rules.model import ONCE_PER_SESSION, Channel, Rule, RuleFile, Schedule
 from rules.ruleset import RuleSet
 from rules.session import Session
 
@@ -86,6 +89,45 @@ def test_no_cooldown_means_the_rule_can_come_back_at_once():
     rs.decide(session, T0 + 2, EVERYONE)
     view(session, T0 + 3, "product")
     assert rs.decide(session, T0 + 3, EVERYONE).rule_id == "offer"
+
+
+def test_button_withdrawn_because_nobody_can_answer_starts_no_cooldown():
+    rs = ruleset(Rule("offer", {"page.type": "product"}, "chat", cooldown=600),
+                 Rule("fallback", {"page.type": "product"}, "community"))
+    session = Session("s", "demo", T0)
+    view(session, T0, "product")
+    assert rs.decide(session, T0 + 1, EVERYONE).rule_id == "offer"
+    nobody = rs.decide(session, T0 + 20, {"advisors": 0})
+    assert nobody.rule_id == "fallback"                                     # withdrawn: the visitor did not refuse it
+    assert "offer" not in session.display.get("stopped", {})
+    assert nobody.next_check is None                                        # availability wakes it, not a clock
+    back = rs.decide(session, T0 + 30, EVERYONE)
+    assert back.rule_id == "offer" and back.channel == "chat"
+
+
+def test_button_withdrawn_when_its_schedule_ends_starts_no_cooldown():
+    paris = ZoneInfo("Europe/Paris")
+    evening = datetime(2026, 11, 23, 17, 59, tzinfo=paris).timestamp()
+    rs = ruleset(Rule("office-hours", {"page.type": "product"}, "chat", cooldown=ONCE_PER_SESSION,
+                      schedule=Schedule("Europe/Paris", days=(0, 1, 2, 3, 4), hours=((540, 1080),))))
+    session = Session("s", "demo", evening)
+    view(session, evening, "product")
+    assert rs.decide(session, evening + 1, EVERYONE).rule_id == "office-hours"
+    closed = rs.decide(session, evening + 120, EVERYONE)
+    assert closed.rule_id is None and "office-hours" not in session.display.get("stopped", {})
+    next_morning = datetime(2026, 11, 24, 9, 0, tzinfo=paris).timestamp()
+    assert closed.next_check == next_morning
+    assert rs.decide(session, next_morning, EVERYONE).rule_id == "office-hours"
+
+
+def test_button_that_stops_holding_while_nobody_is_available_still_cools_down():
+    rs = ruleset(Rule("offer", {"page.type": "product"}, "chat", cooldown=600))
+    session = Session("s", "demo", T0)
+    view(session, T0, "product")
+    assert rs.decide(session, T0 + 1, EVERYONE).rule_id == "offer"
+    view(session, T0 + 10, "cart")
+    assert rs.decide(session, T0 + 10, {"advisors": 0}).rule_id is None
+    assert session.display["stopped"] == {"offer": T0 + 10}
 
 
 def test_preempted_rule_starts_its_cooldown_when_a_higher_rule_takes_over():

@@ -127,6 +127,21 @@ BAD_BATCHES = [
      "one of"),
     (with_(events=[{"type": "cart", "value": 1}] * 501), 413, "events", "limit"),
     ("x" * (64 * 1024 + 1), 413, None, "limit"),
+    # integers of hundreds of digits are valid JSON; float() of them would overflow deep in the engine
+    ('{"site": "demo", "session": "s1", "sent_at": 1%s, "events": []}' % ("0" * 400), 422, "sent_at", "finite"),
+    ('{"site": "demo", "session": "s1", "sent_at": 1, "events": [{"type": "cart", "value": 1%s}]}' % ("0" * 400),
+     422, "events[0].value", "too large"),
+    ('{"site": "demo", "session": "s1", "sent_at": 1, "events": [{"type": "activity", "t": -1%s}]}' % ("0" * 400),
+     422, "events[0].t", "too large"),
+    ('{"site": "demo", "session": "s1", "sent_at": 1, "events": [{"type": "order", "value": 1%s}]}' % ("0" * 400),
+     422, "events[0].value", "too large"),
+    ('{"site": "demo", "session": "s1", "sent_at": 1, "events": [{"type": "page_view", "url": "/", '
+     '"cart_value": 1%s}]}' % ("0" * 400), 422, "events[0].cart_value", "too large"),
+    ('{"site": "demo", "session": "s1", "sent_at": 1, "events": [{"type": "custom", "data": {"n": 1%s}}]}'
+     % ("0" * 400), 422, "events[0].data.n", "too large"),
+    # a lone surrogate is valid JSON but not UTF-8: echoed in the error, it must still make a JSON answer
+    ('{"site": "demo", "session": "s1", "sent_at": 1, "events": [{"type": "\\ud800"}]}', 422, "events[0].type",
+     "unknown event type"),
 ]
 
 
@@ -312,10 +327,15 @@ def test_admin_token_switches_anyone_and_validates(client):
     for body, field in [({"pool": "advisers", "person": "ben", "online": True}, "pool"),
                         ({"pool": "advisors", "person": "b en", "online": True}, "person"),
                         ({"pool": "advisors", "person": "ben", "online": "yes"}, "online"),
-                        ({"person": "ben", "online": True}, "pool")]:
+                        ({"person": "ben", "online": True}, "pool"),
+                        ({"site": ["demo"], "pool": "advisors", "person": "ben", "online": True}, "site"),
+                        ({"site": 7, "pool": "advisors", "person": "ben", "online": True}, "site")]:
         bad = put_presence(client, body)
         assert bad.status_code == 422 and bad.json()["field"] == field, body
     assert put_presence(client, {"site": "other", "pool": "advisors", "person": "ben", "online": True}).status_code == 404
+    surrogate = client.put("/v1/presence", headers={"authorization": f"Bearer {ADMIN}"},
+                           content='{"site": "\\ud800x", "pool": "advisors", "person": "ben", "online": true}')
+    assert surrogate.status_code == 404 and surrogate.json()["field"] == "site"
 
 
 # ---------------------------------------------------------------------- conversations
@@ -336,7 +356,8 @@ def test_conversations_posted_and_listed_with_admin_token(client):
 def test_conversation_validation(client):
     base = {"site": "demo", "session": "s1", "channel": "chat", "message": "hi"}
     for changes, field in [({"message": ""}, "message"), ({"message": "x" * 4001}, "message"),
-                           ({"channel": 3}, "channel"), ({"session": None}, "session"), ({"rule": []}, "rule")]:
+                           ({"channel": 3}, "channel"), ({"session": None}, "session"), ({"rule": []}, "rule"),
+                           ({"message": "hi \ud800"}, "message")]:
         response = client.post("/v1/conversations", content=json.dumps({**base, **changes}))
         assert response.status_code == 422 and response.json()["field"] == field, changes
 
@@ -373,6 +394,37 @@ def test_openapi_describes_every_route_and_is_valid(client, app):
     assert not list(response_validator.iter_errors(decision))
     for operation in (op for path in document["paths"].values() for op in path.values()):
         assert operation["responses"], operation
+
+
+FOREIGN = "http://evil.test"
+ERROR_PROBES = [   # (method, path, headers, body): requests a client really gets an error for
+    ("GET", "/v1/presence?site=demo", {"origin": FOREIGN}, None),
+    ("GET", "/v1/presence?site=nope", {}, None),
+    ("GET", "/v1/presence?site=%3Cx%3E", {}, None),
+    ("GET", "/v1/conversations", {"authorization": f"Bearer {ADMIN}"}, None),
+    ("GET", "/v1/conversations?site=demo", {}, None),
+    ("GET", "/v1/conversations?site=demo", {"authorization": f"Bearer {ANA_TOKEN}"}, None),
+    ("GET", "/v1/conversations?site=demo", {"origin": FOREIGN, "authorization": f"Bearer {ADMIN}"}, None),
+    ("OPTIONS", "/v1/presence?site=nope", {"origin": SHOP}, None),
+    ("OPTIONS", "/v1/presence?site=%3Cx%3E", {"origin": SHOP}, None),
+    ("OPTIONS", "/v1/events", {"origin": SHOP, "access-control-request-method": "DELETE"}, None),
+    ("OPTIONS", "/v1/events", {"origin": FOREIGN, "access-control-request-method": "POST"}, None),
+    ("POST", "/v1/events", {"content-type": "text/html"}, "{}"),
+    ("POST", "/v1/events", {}, "{"),
+    ("PUT", "/v1/presence", {"authorization": "Bearer guess"}, "{}"),
+    ("POST", "/v1/conversations", {}, '{"site": "demo"}'),
+    ("GET", "/v1/stream?site=demo", {}, None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "body"), ERROR_PROBES)
+def test_every_error_status_a_client_gets_is_in_the_openapi_document(client, method, path, headers, body):
+    document = client.get("/openapi.json").json()
+    response = client.request(method, path, headers=headers, content=body)
+    assert 400 <= response.status_code < 500, response.text
+    route = path.split("?")[0]
+    assert str(response.status_code) in document["paths"][route][method.lower()]["responses"], \
+        (method, path, response.status_code, response.json())
 
 
 # ---------------------------------------------------------------------- mounting

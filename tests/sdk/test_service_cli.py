@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -32,6 +33,29 @@ def test_missing_rules_and_bad_options(tmp_path, capsys):
     assert serve_main(["--rules", "x", "--site", "demo=shop.test"]) == 2
     assert "must look like" in capsys.readouterr().err
     assert serve_main(["--rules", "x", "--online", "experts"]) == 2
+
+
+@pytest.mark.parametrize("port", ["0", "99999", "-1"])
+def test_port_out_of_range_is_a_usage_error(tmp_path, capsys, port):
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(RULES)
+    assert serve_main(["--rules", str(rules_path), "--port", port]) == 2
+    assert "--port must be between 1 and 65535" in capsys.readouterr().err
+
+
+def test_busy_port_or_unknown_host_exit_1_before_saying_ready(tmp_path, capsys):
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(RULES)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert serve_main(["--rules", str(rules_path), "--port", str(port)]) == 1
+    captured = capsys.readouterr()
+    assert f"cannot listen on 127.0.0.1:{port}" in captured.err and "ready" not in captured.out
+    assert serve_main(["--rules", str(rules_path), "--host", "no-such-host.invalid", "--port", str(free_port())]) == 1
+    captured = capsys.readouterr()
+    assert "cannot listen on no-such-host.invalid" in captured.err and "ready" not in captured.out
 
 
 def test_serve_runs_and_prints_the_snippet(tmp_path):

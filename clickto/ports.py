@@ -1,0 +1,23 @@
+"""Listening addresses checked before a server says it is ready: one message for every command that serves."""
+
+from __future__ import annotations
+
+import socket
+
+
+def port_range_problem(port: int) -> str | None:
+    """Why ``port`` is not a port a server can be asked to listen on, or None."""
+    return None if 0 < port < 65536 else f"--port must be between 1 and 65535, got {port}"
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why nothing can listen on ``host:port`` right now (taken, or an address this machine does not have),
+    or None. Checked by binding and closing a socket, so the answer is the kernel's own."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:   # also socket.gaierror: a host name that does not resolve
+            return f"cannot listen on {host}:{port}: {error.strerror or error}; choose another port with --port"
+    return None
