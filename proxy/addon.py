@@ -10,7 +10,6 @@ consistent, and CSP headers rewritten just enough (``proxy/csp.py``).
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from mitmproxy import ctx, exceptions, http
 
 from proxy.document import Rewritten, rewrite
+from proxy.hosts import HostPattern, host_matches, matches_any, parse_host_patterns  # noqa: F401 (host_matches: API)
 from proxy.injection import ConfigError, TagConfig
+from proxy.settings import deferred_option_errors, option_error
+from proxy.tagstyles import TagStyleError, style_hashes
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,8 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 DOCUMENT_DESTS = frozenset({"document", "iframe", "frame"})
 INJECTABLE_STATUS = frozenset({200, 203}) | frozenset(range(400, 600))
 DIGEST_HEADERS = ("content-md5", "digest", "content-digest", "repr-digest")
+CONDITIONAL_HEADERS = ("if-none-match", "if-modified-since")
+_CONDITIONAL_BYTES = frozenset(name.encode() for name in CONDITIONAL_HEADERS)
 _DROP_BYTES = frozenset(name.encode() for name in (*DIGEST_HEADERS, "content-encoding"))
 # Bodies from this size on are tagged in a worker thread; below, a thread hop costs more than the work.
 # Re-encoding costs about ten times more than decoding and tagging, hence two thresholds.
@@ -38,20 +42,6 @@ MAX_LOGGED_HOSTS = 1000
 
 def mimetype(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def host_matches(host: str, port: int, patterns: Sequence[str]) -> bool:
-    """fnmatch-style host patterns (``shop.example.com``, ``*.example.com``, ``127.0.0.1:8001``);
-    an empty list matches every host."""
-    if not patterns:
-        return True
-    host = host.lower().rstrip(".")
-    for pattern in patterns:
-        pattern = pattern.strip().lower()
-        target = f"{host}:{port}" if ":" in pattern else host
-        if fnmatch.fnmatchcase(target, pattern):
-            return True
-    return False
 
 
 def header_map(headers: http.Headers) -> dict[str, str]:
@@ -77,8 +67,20 @@ def request_wants_document(headers: Mapping[str, str]) -> str | None:
     return None
 
 
+def is_navigation(headers: Mapping[str, str]) -> bool:
+    """A request (its lower-cased headers) that positively asks for a document or frame: fetch
+    metadata says so, or, without it, ``Accept`` names HTML and no XHR marker is present."""
+    if headers.get("x-requested-with", "").lower() == "xmlhttprequest":
+        return False
+    dest = headers.get("sec-fetch-dest")
+    if dest is not None:
+        return dest.strip().lower() in DOCUMENT_DESTS
+    accept = headers.get("accept", "").lower()
+    return "text/html" in accept or "application/xhtml+xml" in accept
+
+
 def skip_reason(
-    flow: http.HTTPFlow, patterns: Sequence[str], response_headers: Mapping[str, str] | None = None
+    flow: http.HTTPFlow, patterns: Sequence[HostPattern], response_headers: Mapping[str, str] | None = None
 ) -> str | None:
     """Why a response must pass through untouched, or None when it is a document to tag.
     ``response_headers`` is the response's ``header_map`` when the caller already has it."""
@@ -94,7 +96,7 @@ def skip_reason(
         return f"content type {headers.get('content-type')!r}"
     if headers.get("content-disposition", "").strip().lower().startswith("attachment"):
         return "download (Content-Disposition: attachment)"
-    if patterns and not host_matches(request.pretty_host, request.port, patterns):
+    if patterns and not matches_any(request.pretty_host, request.port, patterns):
         return f"host {request.pretty_host} not in --only"
     return request_wants_document(header_map(request.headers))
 
@@ -106,7 +108,7 @@ class ClicktoInjector:
         self._pool: ThreadPoolExecutor | None = None
         self.config: TagConfig | None = None
         # option values cached in ``configure``: reading ``ctx.options`` deep-copies list values
-        self.only: tuple[str, ...] = ()
+        self.only: tuple[HostPattern, ...] = ()
         self.max_bytes = DEFAULT_MAX_BYTES
         self.reencode = False
         # Per-flow log lines only with mitmproxy's debug verbosity (-v): mitmproxy turns every log record
@@ -114,6 +116,7 @@ class ClicktoInjector:
         # tagged document of each host is logged, as proof that the proxy works.
         self.log_each = False
         self._logged_hosts: set[str] = set()
+        self._trusted_types_hosts: set[str] = set()
         self.injected = 0
         self.passed = 0
 
@@ -139,18 +142,23 @@ class ClicktoInjector:
             "Compress tagged documents again with their original Content-Encoding (costs CPU); "
             "by default they are sent to the browser decoded",
         )
+        # mitmproxy loses errors in deferred ``--set`` values of script options: report them here
+        for message in deferred_option_errors(loader.master.options):
+            logger.error(message)
 
     def configure(self, updated: set[str]) -> None:
         if "termlog_verbosity" in updated:
             self.log_each = getattr(ctx.options, "termlog_verbosity", "info") == "debug"
+        for name in sorted(updated & {"clickto_server", "clickto_site", "clickto_only", "clickto_max_bytes"}):
+            message = option_error(name, getattr(ctx.options, name))
+            if message:
+                raise exceptions.OptionsError(message)
         if "clickto_only" in updated:
-            self.only = tuple(p.strip().lower() for p in ctx.options.clickto_only if p.strip())
+            self.only = parse_host_patterns(ctx.options.clickto_only)
         if "clickto_reencode" in updated:
             self.reencode = ctx.options.clickto_reencode
         if not updated & {"clickto_server", "clickto_site", "clickto_max_bytes"}:
             return
-        if ctx.options.clickto_max_bytes <= 0:
-            raise exceptions.OptionsError("clickto_max_bytes must be a positive number of bytes")
         self.max_bytes = ctx.options.clickto_max_bytes
         server, site = ctx.options.clickto_server, ctx.options.clickto_site
         if not server or not site:
@@ -159,10 +167,25 @@ class ClicktoInjector:
             logger.warning(f"clickto: set {missing} to inject the tag; until then everything passes through")
             return
         try:
-            self.config = TagConfig.create(server, site)
-        except ConfigError as exc:
-            raise exceptions.OptionsError(f"clickto: {exc}") from exc
+            self.config = TagConfig.create(server, site, tag_style_hashes())
+        except ConfigError as exc:  # one line, not a chained traceback
+            raise exceptions.OptionsError(f"clickto: {exc}") from None
         logger.info(f"clickto: injecting {self.config.tag()} (site {self.config.site})")
+
+    def request(self, flow: http.HTTPFlow) -> None:
+        """Drop ``If-None-Match``/``If-Modified-Since`` from document requests to hosts we tag, as
+        mitmproxy's ``anticache`` does: a page the browser cached before the proxy was switched on
+        would otherwise be revalidated, answered 304 and stay untagged. Other requests keep them."""
+        request = flow.request
+        if self.config is None or not any(name.lower() in _CONDITIONAL_BYTES for name, _ in request.headers.fields):
+            return
+        if request.method.upper() != "GET" or not is_navigation(header_map(request.headers)):
+            return
+        if self.only and not matches_any(request.pretty_host, request.port, self.only):
+            return
+        request.anticache()
+        if self.log_each:
+            logger.debug("clickto: %s: conditional headers dropped so the page comes back whole", request.pretty_url)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         """Stream what must not be buffered: Server-Sent Events (the service pushes decisions over SSE,
@@ -240,11 +263,28 @@ class ClicktoInjector:
         if result.csp_headers != csp_headers:
             response.headers.set_all("content-security-policy", result.csp_headers)
         host = flow.request.host  # not pretty_host: that parses the Host header on every call
+        if result.trusted_types and host not in self._trusted_types_hosts and len(self._trusted_types_hosts) < MAX_LOGGED_HOSTS:
+            self._trusted_types_hosts.add(host)
+            logger.warning(
+                "clickto: %s requires Trusted Types (CSP require-trusted-types-for): the tag loads and reports, "
+                "but cannot show its button there (docs/proxy.md, Trusted Types)", flow.request.pretty_url
+            )
         if self.log_each or (host not in self._logged_hosts and len(self._logged_hosts) < MAX_LOGGED_HOSTS):
             nonce = f" (nonce {result.nonce})" if result.nonce else ""
             more = "" if self.log_each else "; further pages of this host are tagged silently (-v lists each)"
             logger.info("clickto: tagged %s%s%s", flow.request.pretty_url, nonce, more)
             self._logged_hosts.add(host)
+
+
+def tag_style_hashes() -> tuple[str, ...]:
+    """The CSP hashes of the tag's style blocks, or none (with a warning) when the shipped sources
+    cannot be read or hashed: the tag then still runs, unstyled under a strict style policy."""
+    try:
+        return style_hashes()
+    except (TagStyleError, OSError) as exc:
+        logger.warning(f"clickto: the tag's styles cannot be admitted by CSP hashes ({exc}); under a strict "
+                       "style-src the button and panel show unstyled")
+        return ()
 
 
 addons = [ClicktoInjector()]

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from proxy.addon import DEFAULT_MAX_BYTES
+from proxy.hosts import HostPatternError, parse_host_pattern
 from proxy.injection import ConfigError, TagConfig
 
 
@@ -60,8 +61,10 @@ def validate(args: argparse.Namespace) -> str | None:
     if args.max_bytes <= 0:
         return f"--max-bytes {args.max_bytes} must be positive"
     for pattern in args.only:
-        if not pattern.strip() or any(c in pattern for c in "/ "):
-            return f"--only {pattern!r} is not a host pattern (e.g. shop.example.com or *.example.com)"
+        try:
+            parse_host_pattern(pattern)  # the same check as the addon's clickto_only
+        except HostPatternError as exc:
+            return f"--only {exc}"
     return None
 
 

@@ -14,6 +14,10 @@ protecting it, so each change is the smallest one that lets our one tag and its 
 * ``connect-src`` (events, Server-Sent Events) gets the service base URL; when only ``default-src``
   exists we add ``connect-src`` = default-src sources + ours.
 * ``'none'`` is replaced, never appended to. ``'unsafe-inline'`` and ``*`` are never added.
+* The tag's own ``<style>`` blocks are admitted by their hashes in the directive that governs style
+  elements (``style-src-elem`` > ``style-src`` > ``default-src``, the latter copied into a new
+  ``style-src``), unless that directive already allows inline styles: a hash would switch off its
+  ``'unsafe-inline'``.
 * Every enforced policy must allow us (a response can carry several); Report-Only is never touched.
 """
 
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 
 SCRIPT_DIRECTIVES = ("script-src-elem", "script-src", "default-src")
 CONNECT_DIRECTIVES = ("connect-src", "default-src")
+STYLE_DIRECTIVES = ("style-src-elem", "style-src", "default-src")
 ASCII_WHITESPACE = "\t\n\f\r "
 _NONCE_SOURCE = re.compile(r"'nonce-([A-Za-z0-9+/_-]+=*)'", re.I)
 
@@ -140,6 +145,7 @@ class CspPlan:
     nonce: str | None
     headers: list[str]  # enforced CSP header values, in order, rewritten
     metas: list[str]  # meta CSP contents, in order, rewritten
+    trusted_types: bool = False  # an enforced policy requires Trusted Types, which the tag cannot use
 
 
 def plan(
@@ -147,12 +153,14 @@ def plan(
     meta_values: Sequence[str],
     service_source: str,
     new_nonce: str | None = None,
+    style_hashes: Sequence[str] = (),
 ) -> CspPlan:
     """Rewrite every enforced policy (headers and ``<meta>``) so that a ``<script src=service_source...>``
     carrying the returned nonce runs and can connect to ``service_source``.
 
     ``service_source`` is a CSP host source such as ``https://svc.example/clickto/``.
     ``new_nonce`` is used when a fresh nonce is needed (tests pass one for determinism).
+    ``style_hashes`` are the hash sources of the tag's inline ``<style>`` blocks (``proxy/tagstyles.py``).
     """
     header_policies = [[parse_policy(p) for p in split_header(v)] for v in header_values]
     meta_policies = [parse_policy(v) for v in meta_values]
@@ -161,13 +169,15 @@ def plan(
     nonce = choose_nonce(every, new_nonce)
     for policy in every:
         allow_service(policy, service_source, nonce)
+        allow_styles(policy, style_hashes)
 
     headers = [
         header_values[i] if not any(p.changed for p in group) else ", ".join(p.serialize() for p in group)
         for i, group in enumerate(header_policies)
     ]
     metas = [p.serialize() for p in meta_policies]
-    return CspPlan(nonce=nonce, headers=headers, metas=metas)
+    trusted_types = any(p.get("require-trusted-types-for") is not None for p in every)
+    return CspPlan(nonce=nonce, headers=headers, metas=metas, trusted_types=trusted_types)
 
 
 def choose_nonce(policies: Sequence[Policy], new_nonce: str | None = None) -> str | None:
@@ -200,6 +210,19 @@ def allow_service(policy: Policy, service_source: str, nonce: str | None) -> Non
         else:
             _add_sources(policy, SCRIPT_DIRECTIVES, "script-src", [service_source])
     _add_sources(policy, CONNECT_DIRECTIVES, "connect-src", [service_source])
+
+
+def allows_inline(directive: Directive) -> bool:
+    """``'unsafe-inline'`` in effect: listed, and not cancelled by a nonce or hash in the same list."""
+    lowered = _lower(directive.sources)
+    return "'unsafe-inline'" in lowered and not any(s.startswith(("'nonce-", "'sha256-", "'sha384-", "'sha512-")) for s in lowered)
+
+
+def allow_styles(policy: Policy, hashes: Sequence[str]) -> None:
+    """Admit the tag's inline ``<style>`` blocks by their hashes (in place)."""
+    directive = effective(policy, STYLE_DIRECTIVES)
+    if directive is not None and hashes and not allows_inline(directive):
+        _add_sources(policy, STYLE_DIRECTIVES, "style-src", hashes)
 
 
 def fresh_nonce() -> str:

@@ -24,6 +24,7 @@ class Rewritten:
     content_encoding: str  # its Content-Encoding: the original one, or "" when sent decoded
     csp_headers: list[str]
     nonce: str | None
+    trusted_types: bool = False  # the document requires Trusted Types (the tag cannot render there)
 
 
 def rewrite(
@@ -52,7 +53,7 @@ def rewrite(
     if not isinstance(result, Injected):
         return result.reason
     if not reencode or coding == "":
-        return Rewritten(result.body, "", result.csp_headers, result.nonce)
+        return Rewritten(result.body, "", result.csp_headers, result.nonce, result.trusted_types)
     raw_deflate = coding == "deflate" and bodycoding.is_raw_deflate(raw)
     encoded = bodycoding.encode(result.body, coding, raw_deflate)
-    return Rewritten(encoded, content_encoding or coding, result.csp_headers, result.nonce)
+    return Rewritten(encoded, content_encoding or coding, result.csp_headers, result.nonce, result.trusted_types)

@@ -19,7 +19,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 RAW_TEXT = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "textarea", "title", "noscript"})
-HEAD_ELEMENTS = frozenset({"meta", "title", "link", "style", "base", "script", "noscript", "template", "basefont", "bgsound"})
+HEAD_ELEMENTS = frozenset(
+    {"meta", "title", "link", "style", "base", "script", "noscript", "noframes", "template", "basefont", "bgsound"}
+)
+# After </head> the parser still puts these into the head (HTML "after head" insertion mode): a <meta>
+# CSP there is enforced. Not <noscript>: that one starts the body.
+AFTER_HEAD_ELEMENTS = HEAD_ELEMENTS - {"noscript"}
+# End tags that end the head (and start the body); every other end tag in or after the head is ignored.
+BODY_END_TAGS = frozenset({"body", "html", "br"})
+IGNORED_START_TAGS = frozenset({"html", "head"})  # in or after the head: the parser ignores them
 WHITESPACE = "\t\n\f\r "
 _TEXT_WHITESPACE = WHITESPACE + "\ufeff"
 
@@ -222,17 +230,34 @@ class HeadScan:
     csp_metas: list[Attr]  # the content attributes of enforced <meta http-equiv=Content-Security-Policy>
 
 
+def template_end(doc: str, pos: int) -> int:
+    """Where the content of a ``<template>`` opened before ``pos`` ends (after its ``</template>``,
+    nested templates counted): template content is inert, so nothing in it ends the head or is a
+    policy, and it may hold any elements."""
+    depth = 1
+    for token in tokens(doc, pos):
+        if token.name == "template" and token.kind in {"start", "end"}:
+            depth += 1 if token.kind == "start" else -1
+            if depth == 0:
+                return token.end
+    return len(doc)
+
+
 def scan_head(doc: str) -> HeadScan:
     """Find the injection point: right after ``<head ...>`` (after a ``<meta charset>`` that comes
     before any script, so the charset stays early), or with no ``<head>`` tag at the start of the
     implied head, after doctype/``<html>``/comments. Always before the first script and the body.
+
+    ``<meta>`` policies are collected where browsers enforce them: in the head, also after ``</head>``
+    (elements the parser moves into the head, up to the body or other content), never inside
+    ``<template>`` content.
 
     The same tokenization as ``tokens()``, written out as one loop without a ``Token`` per tag: this
     runs on every page, and real heads hold dozens of tags."""
     n = len(doc)
     pos = prefix_end = 1 if doc.startswith("\ufeff") else 3 if doc.startswith("\xef\xbb\xbf") else 0
     anchor: int | None = None
-    has_head = in_head = seen_script = False
+    has_head = in_head = after_head = seen_script = False
     after_charset: int | None = None
     charset: str | None = None
     csp_metas: list[Attr] = []
@@ -270,12 +295,21 @@ def scan_head(doc: str) -> HeadScan:
                 anchor = pos = end
                 continue
             anchor = prefix_end
-        # inside the (explicit or implied) head
-        if kind == "comment" or (kind == "end" and name in HEAD_ELEMENTS):
+        # inside the (explicit or implied) head, or after it
+        if kind == "end":
+            if name in BODY_END_TAGS:
+                break
+            after_head = after_head or name == "head"
             pos = end
             continue
-        if kind != "start" or name not in HEAD_ELEMENTS:
-            break  # body content, an end tag that closes the head, or a doctype inside the head
+        if kind != "start" or name in IGNORED_START_TAGS:  # comments, doctypes: ignored, as by the parser
+            pos = end
+            continue
+        if name not in (AFTER_HEAD_ELEMENTS if after_head else HEAD_ELEMENTS):
+            break  # body content
+        if name == "template":
+            pos = template_end(doc, end)
+            continue
         if name == "script":
             seen_script = True
         elif name == "meta" and _META_OF_INTEREST.search(doc, lt, end):  # not for viewport, og:* ...
@@ -283,7 +317,7 @@ def scan_head(doc: str) -> HeadScan:
             label = meta_charset(token)
             if label is not None and charset is None:
                 charset = label
-                if not seen_script:
+                if not seen_script and not after_head:
                     after_charset = end
             if is_meta_csp(token):
                 content = token.attr("content")

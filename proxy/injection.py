@@ -7,12 +7,16 @@ and handles Content-Encoding; this module handles charsets, the head, CSP and th
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from proxy import charsets, csp
 from proxy.htmlscan import has_clickto_tag, scan_head
+
+# A CSP host source's host: letters, digits, '-' and dots (urlsplit lower-cases it).
+_HOST = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?")
 
 
 class ConfigError(ValueError):
@@ -23,10 +27,11 @@ class ConfigError(ValueError):
 class TagConfig:
     server: str  # base URL of the clickto service, no trailing slash: https://svc.example/clickto
     site: str
+    style_hashes: tuple[str, ...] = ()  # CSP hash sources of the tag's <style> blocks (proxy/tagstyles.py)
 
     @classmethod
-    def create(cls, server: str, site: str) -> "TagConfig":
-        return cls(normalize_server(server), validate_site(site))
+    def create(cls, server: str, site: str, style_hashes: Sequence[str] = ()) -> "TagConfig":
+        return cls(normalize_server(server), validate_site(site), tuple(style_hashes))
 
     @property
     def source(self) -> str:
@@ -59,9 +64,13 @@ def normalize_server(server: str) -> str:
         raise ConfigError(f"server URL {server!r} must not contain credentials, a query or a fragment")
     if not text.isascii() or any(c in text for c in " \"'<>\\;,"):
         raise ConfigError(f"server URL {server!r} contains characters not allowed in a tag or a CSP source")
-    netloc = parts.hostname + (f":{port}" if port is not None else "")
     if ":" in parts.hostname:
         raise ConfigError(f"server URL {server!r}: IPv6 literals cannot be CSP sources; use a host name")
+    if not _HOST.fullmatch(parts.hostname):
+        raise ConfigError(
+            f"server URL {server!r}: {parts.hostname!r} is not a host name or IPv4 address (no wildcards or patterns)"
+        )
+    netloc = parts.hostname + (f":{port}" if port is not None else "")
     return f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
 
 
@@ -79,6 +88,7 @@ class Injected:
     body: bytes
     csp_headers: list[str]  # the enforced CSP header values, rewritten (same count and order)
     nonce: str | None
+    trusted_types: bool  # an enforced policy requires Trusted Types: the tag cannot render its button
     position: int  # where the tag went, in characters of the document (bytes for ASCII-compatible)
     encoding: charsets.DocumentEncoding
 
@@ -118,10 +128,11 @@ def inject(
     edits: list[tuple[int, int, str]] = []
     nonce = None
     headers = list(csp_headers)
+    trusted_types = False
     if csp_headers or scan.csp_metas:
-        plan = csp.plan(csp_headers, [a.value for a in scan.csp_metas], config.source, new_nonce())
-        nonce = plan.nonce
-        headers = plan.headers
+        metas = [a.value for a in scan.csp_metas]
+        plan = csp.plan(csp_headers, metas, config.source, new_nonce(), config.style_hashes)
+        nonce, headers, trusted_types = plan.nonce, plan.headers, plan.trusted_types
         for attr, new_value in zip(scan.csp_metas, plan.metas):
             if new_value != attr.value:
                 edits.append(_attr_edit(attr, new_value))
@@ -132,7 +143,7 @@ def inject(
     else:
         errors = "surrogatepass" if encoding.codec.startswith("utf-16") else "strict"
         out = _splice(doc, edits).encode(encoding.codec, errors)
-    return Injected(out, headers, nonce, scan.insert_at, encoding)
+    return Injected(out, headers, nonce, trusted_types, scan.insert_at, encoding)
 
 
 def _splice(data, edits):

@@ -13,8 +13,9 @@ from mitmproxy.test import taddons
 
 from proxy import bodycoding
 from proxy.addon import ClicktoInjector, host_matches
+from proxy.tagstyles import style_hashes
 
-from .conftest import make_flow
+from .conftest import BROWSER_NAVIGATION, make_flow
 from clickto.testing import run_coroutine
 
 TAG = b'<script src="http://127.0.0.1:8000/clickto.js" data-site="demo" async></script>'
@@ -182,6 +183,25 @@ def test_host_patterns():
     assert host_matches("localhost", 8000, ["localhost:80*"])
 
 
+@pytest.mark.parametrize("pattern", ["[::1]:8001", "[::1]", "::1", "[::1]:80*", "[::?]"])
+def test_ipv6_host_patterns(pattern):
+    assert host_matches("::1", 8001, [pattern])
+    assert host_matches("[::1]", 8001, [pattern])
+    assert not host_matches("::12", 8001, [pattern])
+
+
+def test_ipv6_pattern_with_another_port_does_not_match():
+    assert not host_matches("::1", 8002, ["[::1]:8001"])
+
+
+def test_ipv6_document_is_tagged_through_only(addon):
+    addon.tctx.configure(addon, clickto_only=["[::1]:8001"])
+    flow = make_flow(PAGE, host="::1", port=8001)
+    flow.request.headers["host"] = "[::1]:8001"
+    run(addon, flow)
+    assert flow.response.raw_content == EXPECTED
+
+
 def test_already_tagged_document_is_untouched(addon):
     page = PAGE.replace(b"<head>", b"<head>" + TAG)
     flow = make_flow(page)
@@ -254,7 +274,8 @@ def test_csp_header_rewritten_and_report_only_left_alone(addon):
     run(addon, flow)
     assert b' nonce="abc" async></script>' in flow.response.raw_content
     assert flow.response.headers.get_all("content-security-policy") == [
-        "default-src 'self'; script-src 'nonce-abc' 'strict-dynamic'; connect-src 'self' http://127.0.0.1:8000/",
+        "default-src 'self'; script-src 'nonce-abc' 'strict-dynamic'; connect-src 'self' http://127.0.0.1:8000/; "
+        "style-src 'self' " + " ".join(style_hashes()),
         "connect-src http://127.0.0.1:8000/",
     ]
     assert flow.response.headers.get_all("content-security-policy-report-only") == [report_only]
@@ -289,6 +310,10 @@ def test_without_server_and_site_everything_passes(caplog):
     [
         (dict(clickto_server="ftp://x", clickto_site="demo"), "http:// or https://"),
         (dict(clickto_server="http://x", clickto_site="demo", clickto_max_bytes=0), "positive"),
+        (dict(clickto_server="http://*.x", clickto_site="demo"), "not a host name"),
+        (dict(clickto_server="http://x", clickto_site="demo", clickto_only=["http://shop/"]), "not a host pattern"),
+        (dict(clickto_server="http://x", clickto_site="demo", clickto_only=["shop:"]), "not a host pattern"),
+        (dict(clickto_server="http://x", clickto_site="demo", clickto_only=["[::1]x"]), "not a host pattern"),
     ],
 )
 def test_bad_options_are_rejected(options, message):
@@ -296,6 +321,15 @@ def test_bad_options_are_rejected(options, message):
     with taddons.context(injector) as tctx:
         with pytest.raises(exceptions.OptionsError, match=message):
             tctx.configure(injector, **options)
+
+
+def test_invalid_server_option_is_one_readable_line():
+    injector = ClicktoInjector()
+    with taddons.context(injector) as tctx:
+        with pytest.raises(exceptions.OptionsError) as raised:
+            tctx.configure(injector, clickto_server="http://*.x", clickto_site="demo")
+    assert raised.value.__cause__ is None and (raised.value.__context__ is None or raised.value.__suppress_context__)
+    assert "\n" not in str(raised.value) and str(raised.value).startswith("clickto: ")
 
 
 def test_script_loads_with_mitmproxy_script_loader():
@@ -326,3 +360,77 @@ def test_large_documents_are_rewritten_off_the_event_loop(addon, reencode):
     assert addon._pool is not None  # the worker thread did the work
     addon.done()
     assert addon._pool is None
+
+
+TT_POLICY = "script-src 'self' 'unsafe-inline'; require-trusted-types-for 'script'"
+
+
+def test_trusted_types_documents_get_a_warning_once_per_host(addon, caplog):
+    for host in ["shop.example", "shop.example", "other.example"]:
+        flow = make_flow(PAGE, host=host, response_headers=[("content-security-policy", TT_POLICY)])
+        run(addon, flow)
+        assert TAG in flow.response.raw_content  # still tagged: the tag reports, only its button fails
+    meta = PAGE.replace(b"<head>", b"<head><meta http-equiv=Content-Security-Policy content=\"" + TT_POLICY.encode() + b"\">")
+    run(addon, make_flow(meta, host="third.example"))
+    warnings = [r.getMessage() for r in caplog.records if "requires Trusted Types" in r.getMessage()]
+    assert [w.split()[1] for w in warnings] == [
+        "http://shop.example/path", "http://other.example/path", "http://third.example/path"
+    ]
+    assert all(r.levelname == "WARNING" for r in caplog.records if "Trusted Types" in r.getMessage())
+
+
+def test_no_trusted_types_warning_without_the_directive_or_for_report_only(addon, caplog):
+    run(addon, make_flow(PAGE, response_headers=[("content-security-policy-report-only", TT_POLICY)]))
+    run(addon, make_flow(PAGE, response_headers=[("content-security-policy", "script-src 'self'")]))
+    assert "Trusted Types" not in caplog.text
+
+
+REVALIDATION = {"if-none-match": '"v1"', "if-modified-since": "Mon, 23 Nov 2026 10:00:00 GMT"}
+
+
+def request_flow(headers: dict[str, str], host: str = "shop.example", method: str = "GET"):
+    flow = make_flow(PAGE, request_headers={**headers, **REVALIDATION}, host=host, method=method)
+    flow.response = None
+    return flow
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        BROWSER_NAVIGATION,
+        {**BROWSER_NAVIGATION, "sec-fetch-dest": "iframe"},
+        {"accept": "text/html,*/*;q=0.8"},  # a client without fetch metadata
+    ],
+)
+def test_document_requests_lose_their_validators_so_cached_pages_get_tagged(addon, headers):
+    flow = request_flow(headers)
+    addon.request(flow)
+    assert not any(name in flow.request.headers for name in REVALIDATION)
+    assert flow.request.headers["accept"] == headers["accept"]
+
+
+@pytest.mark.parametrize(
+    "headers, method, host",
+    [
+        ({**BROWSER_NAVIGATION, "sec-fetch-dest": "image", "accept": "image/avif,*/*"}, "GET", "shop.example"),
+        ({**BROWSER_NAVIGATION, "sec-fetch-dest": "empty"}, "GET", "shop.example"),  # fetch()
+        ({"accept": "text/html", "x-requested-with": "XMLHttpRequest"}, "GET", "shop.example"),
+        ({"accept": "*/*"}, "GET", "shop.example"),  # curl: no positive sign of a document
+        ({}, "GET", "shop.example"),
+        (BROWSER_NAVIGATION, "HEAD", "shop.example"),
+        (BROWSER_NAVIGATION, "GET", "elsewhere.example"),  # not in --only
+    ],
+)
+def test_other_requests_keep_their_validators(addon, headers, method, host):
+    addon.tctx.configure(addon, clickto_only=["shop.example"])
+    flow = request_flow(headers, host=host, method=method)
+    addon.request(flow)
+    assert all(flow.request.headers.get(name) == value for name, value in REVALIDATION.items())
+
+
+def test_validators_are_kept_while_the_addon_is_not_configured():
+    injector = ClicktoInjector()
+    with taddons.context(injector):
+        flow = request_flow(BROWSER_NAVIGATION)
+        injector.request(flow)
+    assert flow.request.headers["if-none-match"] == '"v1"'

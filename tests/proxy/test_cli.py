@@ -32,6 +32,8 @@ NAVIGATION = {"accept": "text/html", "sec-fetch-dest": "document"}
         (["--server", "http://x", "--site", "d", "--port", "0"], "--port 0 is not a TCP port"),
         (["--server", "http://x", "--site", "d", "--only", "http://shop/"], "is not a host pattern"),
         (["--server", "http://x", "--site", "d", "--max-bytes", "-1"], "must be positive"),
+        (["--server", "http://*.x", "--site", "d"], "is not a host name or IPv4 address"),
+        (["--server", "http://x", "--site", "d", "--only", "shop:"], "is not a host pattern"),
     ],
 )
 def test_bad_arguments_are_explained(capsys, argv, message):
@@ -133,3 +135,24 @@ def test_mitmdump_script_with_set_options(origin):
     ]
     response, _, _ = run_until_interrupted(command, port, origin)
     assert '<script src="https://svc.example/clickto/clickto.js" data-site="shop" async></script>' in response.text
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("clickto_max_bytes=abc", "clickto: --set clickto_max_bytes=abc: Not an integer: abc"),
+        ("clickto_reencode=maybe", "clickto: --set clickto_reencode=maybe: Boolean must be"),
+        ("clickto_only=http://shop/", "clickto: clickto_only: 'http://shop/' is not a host pattern"),
+        ("clickto_max_bytes=0", "clickto: clickto_max_bytes: 0 must be a positive number of bytes"),
+    ],
+)
+def test_mitmdump_reports_bad_set_values_and_exits(setting, message):
+    """mitmproxy drops errors in deferred ``--set`` values of script options (the addon then silently
+    does nothing); the addon reports them itself, which makes mitmdump exit at start-up."""
+    command = [
+        str(VENV_BIN / "mitmdump"), "--listen-host", "127.0.0.1", "--listen-port", "0", "-s", "proxy/addon.py",
+        "--set", "clickto_server=http://127.0.0.1:8000", "--set", "clickto_site=demo", "--set", setting,
+    ]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert message in result.stdout + result.stderr

@@ -159,3 +159,61 @@ def test_fresh_nonces_are_unique_and_valid():
     values = {csp.fresh_nonce() for _ in range(50)}
     assert len(values) == 50
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", v) for v in values)
+
+
+HASHES = ["'sha256-AAA='", "'sha256-BBB='"]
+
+
+def styles(header: str) -> dict[str, list[str]]:
+    return directives(csp.plan([header], [], SVC, "FRESH", HASHES).headers[0])
+
+
+def test_style_hashes_copy_default_src_into_a_new_style_src():
+    d = styles("default-src 'self'; script-src 'self'")
+    assert d["style-src"] == ["'self'", *HASHES]
+    assert d["default-src"] == ["'self'"]  # default-src itself is never widened
+
+
+@pytest.mark.parametrize(
+    "header, directive",
+    [
+        ("style-src 'self'", "style-src"),
+        ("style-src-elem 'self'; style-src 'unsafe-inline'", "style-src-elem"),
+        ("default-src 'none'; style-src https://cdn.example", "style-src"),
+        ("style-src 'nonce-abc' 'unsafe-inline'", "style-src"),  # the nonce already cancels 'unsafe-inline'
+    ],
+)
+def test_style_hashes_go_to_the_directive_governing_style_elements(header, directive):
+    d = styles(header)
+    assert d[directive][-2:] == HASHES
+    assert sum(s in HASHES for sources in d.values() for s in sources) == 2  # in that directive only
+
+
+def test_style_none_is_replaced_by_the_hashes():
+    assert styles("style-src 'none'")["style-src"] == HASHES
+    assert styles("default-src 'none'")["style-src"] == HASHES
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "style-src 'self' 'unsafe-inline'",  # a hash would switch the site's 'unsafe-inline' off
+        "default-src 'self' 'unsafe-inline'",
+        "script-src 'self'",  # nothing governs styles
+        "style-src-elem 'unsafe-inline'; style-src 'none'",
+    ],
+)
+def test_style_policies_that_already_allow_inline_styles_are_left_alone(header):
+    d = styles(header)
+    assert not any(s in HASHES for sources in d.values() for s in sources)
+
+
+def test_style_hashes_never_add_unsafe_inline():
+    for header in ["default-src 'self'", "style-src 'none'", "style-src-elem 'self'"]:
+        assert "'unsafe-inline'" not in csp.plan([header], [], SVC, "F", HASHES).headers[0]
+
+
+def test_trusted_types_requirement_is_reported():
+    assert csp.plan(["script-src 'self'; require-trusted-types-for 'script'"], [], SVC).trusted_types
+    assert csp.plan([], ["require-trusted-types-for 'script'"], SVC).trusted_types
+    assert not csp.plan(["script-src 'self'; trusted-types a"], [], SVC).trusted_types

@@ -69,6 +69,38 @@ def test_csp_metas_are_found_anywhere_in_the_head_but_not_in_body_or_comments():
     assert scan.has_head
 
 
+@pytest.mark.parametrize(
+    "between",
+    ["", "\n", "<!-- c -->", "<link rel=x><style>a{}</style>", "<script>1</script>", "</head>", "<html>", "</p>"],
+)
+def test_csp_meta_after_the_head_end_is_found(between):
+    """The parser moves a <meta> between </head> and <body> into the head, and enforces it."""
+    doc = (
+        f"<!doctype html><html><head><meta charset=utf-8><title>t</title></head>{between}"
+        "<meta http-equiv=Content-Security-Policy content=\"default-src 'self'\"><body><p>x</p></body></html>"
+    )
+    scan = scan_head(doc)
+    assert [m.value for m in scan.csp_metas] == ["default-src 'self'"]
+    assert doc[scan.insert_at :].startswith("<title>t</title></head>")  # the tag stays early in the head
+
+
+@pytest.mark.parametrize(
+    "after", ["<p>x</p>", "text", "<noscript></noscript>", "<div>", "</body>", "</html>", "<body>", "<br>"]
+)
+def test_csp_meta_after_body_content_is_not_collected(after):
+    doc = f"<head><title>t</title></head>{after}<meta http-equiv=Content-Security-Policy content=x>"
+    assert scan_head(doc).csp_metas == []
+
+
+def test_csp_meta_after_a_template_with_elements_is_found_and_one_inside_it_is_not():
+    doc = (
+        "<head><meta charset=utf-8><template><p>x</p><template><div></div></template>"
+        "<meta http-equiv=Content-Security-Policy content=inert><script>'</template>'</script></template>"
+        "<meta http-equiv=Content-Security-Policy content=real><title>t</title></head><body>"
+    )
+    assert [m.value for m in scan_head(doc).csp_metas] == ["real"]
+
+
 def test_attribute_positions_and_entities():
     doc = "<head><meta http-equiv=content-security-policy content='a &amp; b'>"
     (meta,) = scan_head(doc).csp_metas
@@ -117,7 +149,12 @@ def reference_scan_head(doc: str) -> tuple[int, bool, str | None, list[str]]:
 
     prefix_end = 1 if doc.startswith("\ufeff") else 3 if doc.startswith("\xef\xbb\xbf") else 0
     anchor, has_head, after_charset, charset, seen_script, metas, in_head = None, False, None, None, False, [], False
+    after_head, template_depth = False, 0
     for token in tokens(doc, prefix_end):
+        if template_depth:  # inert template content
+            if token.name == "template" and token.kind in {"start", "end"}:
+                template_depth += 1 if token.kind == "start" else -1
+            continue
         if not in_head:
             if token.kind in {"comment", "doctype"} or is_whitespace(doc, token) or (token.kind == "start" and token.name == "html"):
                 prefix_end = token.end
@@ -127,17 +164,27 @@ def reference_scan_head(doc: str) -> tuple[int, bool, str | None, list[str]]:
                 has_head, anchor = True, token.end
                 continue
             anchor = prefix_end
-        if token.kind in {"comment", "rawtext"} or is_whitespace(doc, token):
+        if token.kind in {"comment", "rawtext", "doctype"} or is_whitespace(doc, token):
             continue
-        if token.kind == "end" and token.name in HEAD_ELEMENTS:
+        if token.kind == "end":
+            if token.name in {"body", "html", "br"}:
+                break
+            after_head = after_head or token.name == "head"
             continue
-        if token.kind != "start" or token.name not in HEAD_ELEMENTS:
+        if token.kind != "start":
             break
+        if token.name in {"html", "head"}:
+            continue
+        if token.name not in HEAD_ELEMENTS or (after_head and token.name == "noscript"):
+            break
+        if token.name == "template":
+            template_depth = 1
+            continue
         seen_script = seen_script or token.name == "script"
         label = meta_charset(token)
         if label is not None and charset is None:
             charset = label
-            if not seen_script:
+            if not seen_script and not after_head:
                 after_charset = token.end
         if is_meta_csp(token):
             metas.append(token.attr("content").value)
@@ -151,7 +198,8 @@ PIECES = [
     "<meta http-equiv=Content-Security-Policy content=\"script-src 'self'\">", "<meta name=a content=b>",
     "<script>", "</script>", "'</head>'", "<title>", "</title>", "<style>", "</style>", "<link rel=x>", "<", ">",
     "<?xml?>", "<![CDATA[", "]]>", "</", "<a b=\"", "\"", "'", "=", "<header>", "<noscript>", "</noscript>",
-    "<template>", "</html>", "\ufeff", "<base href=/>", "<textarea>",
+    "<template>", "</html>", "\ufeff", "<base href=/>", "<textarea>", "</template>", "<div>", "</p>", "</body>",
+    "<meta http-equiv=Content-Security-Policy content=b>",
 ]
 
 

@@ -42,6 +42,13 @@ SHOP_CSP = (
     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; "
     "script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:\">"
 )
+# No style-src: default-src governs styles and refuses the tag's inline <style> blocks unless the proxy
+# admits them by their hashes.
+STRICT_STYLE_CSP = (
+    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; "
+    "script-src 'self' 'unsafe-inline'; img-src 'self' data:\">"
+)
+HEADS = {"embedded": "", "proxied": "", "proxied-with-csp": SHOP_CSP, "proxied-with-strict-style-csp": STRICT_STYLE_CSP}
 
 
 @dataclass
@@ -73,10 +80,10 @@ def start_stack(tmp_path: Path, embedded: bool, extra_head: str = "") -> tuple[S
     return Stack(shop.url, service.url, proxy), running
 
 
-@pytest.fixture(params=["embedded", "proxied", "proxied-with-csp"])
+@pytest.fixture(params=list(HEADS))
 def stack(request, tmp_path) -> Iterator[Stack]:
     mode = request.param
-    built, running = start_stack(tmp_path, embedded=mode == "embedded", extra_head=SHOP_CSP if mode.endswith("csp") else "")
+    built, running = start_stack(tmp_path, embedded=mode == "embedded", extra_head=HEADS[mode])
     try:
         yield built
     finally:
@@ -105,6 +112,12 @@ def test_community_button_appears_after_the_dwell_threshold(browser, stack: Stac
         assert page.evaluate("() => window.clickto.decision.rule") == "advice-on-product-pages"
         assert page.locator('script[src$="clickto.js"]').count() == 1
         expect(page.locator('button[data-clickto-button="chat"]')).to_have_count(0)
+        # styled by the tag's own <style> block (a CSP refusing it leaves a transparent, unstyled button)
+        expect(button).to_have_css("background-color", "rgb(29, 78, 216)")
+        button.click()
+        dialog = page.locator('div.dialog[data-clickto-panel="community"]')
+        expect(dialog).to_be_visible()
+        expect(dialog).to_have_css("background-color", "rgb(255, 255, 255)")  # the panel's <style> block
         assert csp_errors == [] and page_errors == []
         if stack.proxy is not None:
             assert stack.proxy.addon.injected >= 1
