@@ -116,3 +116,32 @@ def test_engaged_dwell_counts_only_while_the_page_is_focused(tmp_path, page):
         expect(page.get_by_role("button", name="Read the buying guide")).to_have_count(0)
         shown_at = page.evaluate("window.__shownAt")
         assert shown_at - focused_at >= 1000 - 10, "10 ms for millisecond rounding between the clocks"
+
+
+CART_RULES = """\
+version: 1
+channels:
+  chat: {label: "Chat with an advisor"}
+rules:
+  - id: big-cart
+    when: {cart.value: {$gte: 100}}
+    show: chat
+"""
+
+
+def test_a_refused_event_is_dropped_and_the_rest_of_its_batch_still_arrives(tmp_path, page):
+    """The service refuses a batch with 422 naming ``events[i]``: the tag drops that one event and sends the
+    others again, so one bad call on a page never costs the visitor's other events."""
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(CART_RULES)
+    page.expect_network_errors = True   # Chromium logs the 422 in the console, as it does for any 4xx
+    answers: list[int] = []
+    page.on("response", lambda response: answers.append(response.status)
+            if response.url.endswith("/v1/events") else None)
+    with shop_and_service(page, rules_path) as (url, _, _received):
+        page.goto(url)
+        page.wait_for_function("window.clickto && clickto.decision !== undefined")
+        page.evaluate("clickto.track('cart', {value: 'lots'}); clickto.cart({value: 150, items: 1}); clickto.flush()")
+        expect(page.get_by_role("button", name="Chat with an advisor")).to_be_visible(timeout=WAIT * 1000)
+        assert page.evaluate("clickto.decision.rule") == "big-cart"
+    assert 422 in answers and answers[-1] == 200
