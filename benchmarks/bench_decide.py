@@ -72,7 +72,7 @@ def rule_file_yaml() -> str:
             count += 1
         for cart in (50, 150, 400):
             lines.append(f"  - {{id: {category}-cart-{cart}, when: {{page.type: {{$in: [product, cart]}}, "
-                         f"session.categories: {category}, cart.value: {{$gte: {cart}}}, "
+                         f"session.categories: {{$in: [{category}]}}, cart.value: {{$gte: {cart}}}, "
                          f"page.idle_seconds: {{$gte: 15}}}}, show: chat, priority: {300 + cart // 10}}}")
             count += 1
         lines.append(f"  - {{id: {category}-comparing, when: {{session.products: {{$size: {{$gte: 3}}}}, "

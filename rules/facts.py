@@ -67,7 +67,7 @@ FACTS: dict[str, Fact] = _facts(
     Fact("checkout.fields_focused", "array", "names of the checkout form fields focused on this step"),
     Fact("checkout.errors", "integer", "form validation errors seen in the checkout during the session"),
     Fact("checkout.error_fields", "array", "names of the fields that showed validation errors"),
-    Fact("time.hour", "integer", "hour of day (0-23, UTC unless the site sets a timezone)"),
+    Fact("time.hour", "integer", "hour of day in UTC, 0-23 (for local hours use a schedule with a timezone)"),
     Fact("time.weekday", "integer", "day of week, 0 = Monday"),
     Fact("time.weekend", "boolean", "Saturday or Sunday"),
     Fact("time.month", "integer", "month, 1-12"),

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from rules import loader_formats as formats
 from rules.errors import RuleError, RuleErrors
-from rules.facts import FACTS, is_known_fact
+from rules.condition_facts import fact_operand_problems
+from rules.facts import FACTS, Fact, is_known_fact
 from rules.model import Channel, Rule, RuleFile, Schedule, ScoreDef, ScoreTerm
 from rules.yaml_marks import Document, parse_yaml
 
@@ -192,7 +193,7 @@ class _Validator:
         self.document = document
         self.file = file
         self.base_dir = base_dir
-        self.problems: list[tuple[int, int, str]] = []
+        self.problems: list[tuple[int, int, str]] = list(document.problems)   # duplicate keys, found while parsing
         self.segments: dict[str, list[Any]] = {}
         self.score_names: set[str] = set()
         self.channels: dict[str, Channel] = {}
@@ -380,7 +381,7 @@ class _Validator:
 
     def score_cycles(self, scores: dict[str, ScoreDef]) -> None:
         """Scores may read other scores, but never (through others) themselves."""
-        reads = {name: [fact[len("score."):] for term in score.terms for _, fact in fact_keys(term.when)
+        reads = {name: [fact[len("score."):] for term in score.terms for _, fact, _ in fact_keys(term.when)
                         if fact.startswith("score.")] for name, score in scores.items()}
         reported: set[str] = set()
 
@@ -445,18 +446,23 @@ class _Validator:
             self.wrong_type(path, "when", "a condition (a mapping of facts to values or operators)", value)
             return None
         before = len(self.problems)
+        broken: list[DocPath] = []
         for inner, message in condition_problems(value, self.segments):
             inner = tuple(inner)
+            broken.append(inner)
             self.problem(path + inner, message, at_key=self.points_at_key(path + inner, message))
-        for inner, fact in fact_keys(value):
-            self.fact(path + inner, fact)
+        for inner, fact, operand in fact_keys(value):
+            known = self.fact(path + inner, fact)
+            if known is not None and not any(problem[:len(inner)] == inner for problem in broken):
+                self.fact_operands(path + inner, known, operand)
         return value if len(self.problems) == before else None
 
     def points_at_key(self, path: DocPath, message: str) -> bool:
         """Problems with a name (operator, fact) point at the key; bad operands point at the value."""
         return bool(path) and isinstance(path[-1], str) and message.startswith(_KEY_PROBLEMS)
 
-    def fact(self, path: DocPath, fact: str) -> None:
+    def fact(self, path: DocPath, fact: str) -> Fact | None:
+        """Report an unknown fact or score; the catalogue entry of a known one (scores are numbers)."""
         if fact.startswith("score."):
             name = fact[len("score."):]
             if name not in self.score_names:
@@ -464,15 +470,22 @@ class _Validator:
                 hint = (f"did you mean 'score.{close}'?" if close else
                         f"declared scores: {_listing(sorted(self.score_names))}" if self.score_names else "no scores are declared")
                 self.problem(path, f"unknown score '{fact}' ({hint})", at_key=True)
-            return
+                return None
+            return Fact(fact, "number", f"score {name}")
         if is_known_fact(fact, self.score_names):
-            return
+            return FACTS.get(fact)
         if fact == "custom" or fact == "custom.":
             self.problem(path, "name the custom fact after 'custom.', e.g. custom.segment", at_key=True)
-            return
+            return None
         close = did_you_mean(fact, FACTS)
         hint = f"did you mean '{close}'?" if close else "see docs/facts.md; data your site sends goes under custom.*"
         self.problem(path, f"unknown fact '{fact}' ({hint})", at_key=True)
+        return None
+
+    def fact_operands(self, path: DocPath, fact: Fact, value: Any) -> None:
+        """Operands the fact can never match (wrong JSON type, a value outside its list), at the operand."""
+        for inner, message, operand, how in fact_operand_problems(fact, value):
+            self.problem(path + inner, message + (self.yaml_hint(path + inner, operand) or how))
 
     # -- rules
 
@@ -634,9 +647,9 @@ def required_fields(condition: Mapping[str, Any]) -> set[str]:
     return found
 
 
-def fact_keys(condition: Mapping[str, Any], path: DocPath = ()) -> list[tuple[DocPath, str]]:
-    """The fact paths a condition names, with where each sits in it (``$and/$or/$nor/$not`` nest conditions)."""
-    found: list[tuple[DocPath, str]] = []
+def fact_keys(condition: Mapping[str, Any], path: DocPath = ()) -> list[tuple[DocPath, str, Any]]:
+    """(where, fact path, its value condition) for every fact a condition names (``$and/$or/$nor/$not`` nest)."""
+    found: list[tuple[DocPath, str, Any]] = []
     for key, value in condition.items():
         if key in _LOGICAL and isinstance(value, list):
             for index, item in enumerate(value):
@@ -645,5 +658,5 @@ def fact_keys(condition: Mapping[str, Any], path: DocPath = ()) -> list[tuple[Do
         elif key == "$not" and isinstance(value, dict):
             found += fact_keys(value, path + (key,))
         elif not key.startswith("$"):
-            found.append((path + (key,), key))
+            found.append((path + (key,), key, value))
     return found

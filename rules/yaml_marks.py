@@ -1,8 +1,10 @@
 """YAML → plain values plus the line/column of every key and value, so errors can say ``FILE:LINE:COL``.
 
 PyYAML's ``compose`` keeps a mark on every node; this module walks the node tree with safe scalar
-resolution only (no Python tags), records where each path starts, and refuses duplicate keys, unknown
-tags and recursive aliases with a located ``RuleError`` instead of silently losing data.
+resolution only (no Python tags), records where each path starts, and refuses unknown tags and recursive
+aliases with a located ``RuleError`` instead of silently losing data. A duplicate key is recorded as a
+located problem (the first value is kept) rather than raised, so the loader can go on and report every
+other problem of the file too.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class Document:
 
     value: Any
     spots: dict[Path, Spot] = field(default_factory=dict)
+    problems: list[tuple[int, int, str]] = field(default_factory=list)
+    """(line, col, message) of what the document itself gets wrong but can still be read past (duplicate keys)."""
 
     def spot(self, path: Path) -> Spot:
         """The spot of ``path`` or of its nearest existing ancestor (the document start at worst)."""
@@ -98,7 +102,7 @@ def parse_yaml(text: str) -> Document:
         return Document(None, {(): Spot(1, 1)})
     builder = _Builder()
     value = builder.build(node, (), None, 0)
-    return Document(value, builder.spots)
+    return Document(value, builder.spots, builder.problems)
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -143,6 +147,7 @@ def _refuse_deep_brackets(text: str) -> None:
 class _Builder:
     def __init__(self) -> None:
         self.spots: dict[Path, Spot] = {}
+        self.problems: list[tuple[int, int, str]] = []
         self.active: set[int] = set()
         self.built = 0
         self.scalars = yaml.constructor.SafeConstructor()
@@ -197,9 +202,11 @@ class _Builder:
             key = self.key(key_node)
             if key_node.tag == _MERGE_TAG:
                 continue
-            if key in explicit:
+            if key in explicit:     # keep the first value (the message points back at it); report, read on
                 first = self.spots[path + (key,)]
-                raise _at(key_node, f"duplicate key '{key}' (first defined at line {first.key_line})")
+                self.problems.append((key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                                      f"duplicate key '{key}' (first defined at line {first.key_line})"))
+                continue
             explicit.add(key)
             result[key] = self.build(value_node, path + (key,), key_node, depth + 1)
         return result

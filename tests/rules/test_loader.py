@@ -141,6 +141,7 @@ def test_load_raises_rule_errors_and_check_lists_them() -> None:
     with pytest.raises(RuleErrors) as caught:
         load(text)
     assert [str(error) for error in caught.value.errors] == problems(text) == [
+        "<rules>:8:31: $gte 'x' never holds: cart.value is a number, not a string",
         "<rules>:8:35: unknown fact 'cart.item' (did you mean 'cart.items'?)"]
 
 

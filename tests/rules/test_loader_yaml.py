@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rules.errors import RuleError
+from rules.loader import check
 from rules.yaml_marks import Spot, parse_yaml
 
 
@@ -62,8 +63,36 @@ def test_control_character_is_located() -> None:
         "<rules>:2:5: invalid YAML: special characters are not allowed (found character #x0000)")
 
 
-def test_duplicate_key_points_at_the_second_and_names_the_first() -> None:
-    assert error_of("a: 1\nb:\n  c: 1\n  c: 2\n") == "<rules>:4:3: duplicate key 'c' (first defined at line 3)"
+def test_duplicate_key_is_recorded_at_the_second_and_the_first_value_kept() -> None:
+    document = parse_yaml("a: 1\nb:\n  c: 1\n  c: [2, {d: 3}]\n  e: 4\n")
+    assert document.problems == [(4, 3, "duplicate key 'c' (first defined at line 3)")]
+    assert document.value == {"a": 1, "b": {"c": 1, "e": 4}}
+    assert document.at_value(("b", "c")) == (3, 6)
+
+
+def test_a_duplicate_key_does_not_hide_the_other_problems_of_the_file() -> None:
+    text = ("version: 1\n"
+            "channels:\n"
+            "  chat: {label: \"Chat\"}\n"
+            "rules:\n"
+            "  - id: a\n"
+            "    when: {page.type: product}\n"
+            "    show: chat\n"
+            "    priority: 1\n"
+            "    priority: 2\n"
+            "  - id: b\n"
+            "    when: {cart.vaule: 3}\n"
+            "    show: caht\n")
+    assert [str(error) for error in check(text)] == [
+        "<rules>:9:5: duplicate key 'priority' (first defined at line 8)",
+        "<rules>:11:12: unknown fact 'cart.vaule' (did you mean 'cart.value'?)",
+        "<rules>:12:11: unknown channel 'caht' in show (did you mean 'chat'?)",
+    ]
+
+
+def test_a_duplicate_key_alone_still_fails_the_file() -> None:
+    text = "version: 1\nchannels: {chat: {label: Chat}}\nrules: []\nrules: [{id: a, when: {}, show: chat}]\n"
+    assert [str(error) for error in check(text)] == ["<rules>:4:1: duplicate key 'rules' (first defined at line 3)"]
 
 
 def test_python_tags_are_refused_without_running_anything() -> None:
