@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from clickto.testing import run_coroutine
 from sdk.reload import RulesHolder
 
 MODELS = Path(__file__).resolve().parents[2] / "rules" / "intent" / "models"
@@ -82,5 +83,5 @@ def test_the_watcher_reloads_a_retrained_model(holder, tmp_path):
             watcher.cancel()
         return model_name(holder)
 
-    assert asyncio.run(scenario()) == "intent-all"
+    assert run_coroutine(scenario()) == "intent-all"   # not asyncio.run: Playwright may own this thread's loop
     assert json.loads((tmp_path / "model" / "metadata.json").read_text())["name"] == "intent-all"
