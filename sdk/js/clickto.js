@@ -231,15 +231,17 @@
     off: (name, f) => {subs = subs.filter(g => g !== f);},
     flush: () => schedule(0)
   };
-  const api = w.clickto = {v: 1, decision: null, push: safe(a => impl[a[0]](...a.slice(1)))};
-  for (const n in impl) api[n] = safe(impl[n]);
+  let ready, early = Array.isArray(old) ? old : [];
+  const api = w.clickto = {v: 1, decision: null, push: safe(a => ready ? (key() != last && pageView(1), impl[a[0]](...a.slice(1))) : early.push(a))};
+  for (const n in impl) api[n] = (...a) => api.push([n, ...a]);
   session();
 
   function start() {
     pageView();
     hist = [last];
     if (performance.getEntriesByType('navigation')[0]?.type == 'back_forward') back();
-    Array.isArray(old) && old.forEach(api.push);
+    ready = 1;
+    early.forEach(api.push);
     for (const m of ['pushState', 'replaceState']) {
       const orig = history[m];
       history[m] = function (...a) {

@@ -73,6 +73,12 @@ PAGES: dict[str, str] = {
              "clickto.push(['cart', {value: 12.5, items: 1}]);</script>",
         body_attrs='data-clickto-page-type="info"', title="Stub"),
     "plain": page_html("<h1 id='plain'>Plain page</h1><p style='margin:0'>text</p>", title="Plain"),
+    # the tag loaded without async and an order tracked at once, while the document is still being parsed
+    "order-early": page_html(
+        "<h1>Thank you</h1>", tag=False, title="Order confirmed",
+        head=f'<script src="/clickto.js" data-site="{SITE}"></script>'
+             "<script>clickto.track('order', {value: 42})</script>",
+        body_attrs='data-clickto-page-type="checkout" data-clickto-checkout-step="confirmation"'),
 }
 
 

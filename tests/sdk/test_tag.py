@@ -112,6 +112,24 @@ def test_stub_queue_calls_made_before_the_tag_loaded_are_replayed(harness, page)
     assert types.index("page_view") < types.index("custom")
 
 
+def test_an_event_tracked_before_the_page_was_read_follows_its_page_view(harness, page):
+    """The confirmation page tracks the order while it is still being parsed: the order must still come after
+    that page's page view, or the service would file it under the previous page (training rows, docs/intent.md)."""
+    page.goto(harness.url + "/page/order-early")
+    harness.wait_event("order")
+    assert [e["type"] for e in harness.events()][:2] == ["page_view", "order"]
+    assert harness.events("page_view")[0]["checkout_step"] == "confirmation"
+
+
+def test_an_event_tracked_right_after_an_spa_route_change_follows_the_new_page_view(harness, page):
+    page.goto(harness.url + "/page/spa")
+    harness.wait_event("page_view")
+    page.evaluate("go('/page/spa/confirmation', 'checkout'); clickto.track('order', {value: 42})")
+    harness.wait_event("order")
+    types_paths = [(e["type"], e.get("path")) for e in harness.events() if e["type"] in ("page_view", "order")]
+    assert types_paths == [("page_view", "/page/spa"), ("page_view", "/page/spa/confirmation"), ("order", None)]
+
+
 def test_spa_navigation_with_push_state_and_dedupe(harness, page):
     page.goto(harness.url + "/page/spa")
     harness.wait_event("page_view")
