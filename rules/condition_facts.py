@@ -30,8 +30,9 @@ _MEMBERSHIP = ("$in", "$nin", "$ini", "$nini")
 _INSENSITIVE = ("$ini", "$nini")
 _REGEX = ("$regex", "$regexi", "$notRegex", "$notRegexi")
 _LIST_ONLY = ("$size", "$all", "$alli", "$elemMatch")
-_YAML_NUMBER = re.compile(r"[-+]?(?:[0-9]+|[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?)")
-"""Decimal numbers YAML 1.1 reads as numbers when unquoted (``1e3`` without a dot and sign is text there)."""
+_YAML_NUMBER = re.compile(r"[-+]?(?:0|[1-9][0-9]*|[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?)")
+"""Decimal numbers YAML 1.1 reads as numbers when unquoted (``1e3`` without a dot and sign is text there, and so
+is ``08``: a leading zero means octal, and 8 is no octal digit)."""
 
 
 def json_type(value: Any) -> str:
@@ -99,6 +100,9 @@ def _equal(fact: Fact, kind: str, operand: Any, path: Path, findings: list[Findi
                          operand, _how(kind, operand, found)))
     elif fact.type == "integer" and isinstance(operand, float) and not operand.is_integer():
         findings.append((path, f"{fact.path} is a whole number: {show(operand)} never equals it", operand, ""))
+    elif fact.bounds and kind == "number" and not fact.bounds[0] <= operand <= fact.bounds[1]:
+        low, high = fact.bounds
+        findings.append((path, f"{fact.path} is {low}-{high}: {show(operand)} never equals it", operand, ""))
     elif fact.values and isinstance(operand, str):
         allowed = [value.lower() for value in fact.values] if insensitive else fact.values
         if (operand.lower() if insensitive else operand) not in allowed:
@@ -119,6 +123,16 @@ def _ordered(fact: Fact, kind: str, op: str, operand: Any, path: Path, findings:
     elif found != kind:
         findings.append((path, f"{op} {show(operand)} never holds: {fact.path} is {_ARTICLE[kind]}, not "
                                f"{_article(found)}", operand, _how(kind, operand, found)))
+    elif fact.bounds and not _order_can_hold(op, operand, *fact.bounds):
+        low, high = fact.bounds
+        findings.append((path, f"{op} {show(operand)} never holds: {fact.path} is {low}-{high}", operand, ""))
+
+
+def _order_can_hold(op: str, operand: float, low: int, high: int) -> bool:
+    """Whether ``fact <op> operand`` holds for some value in ``low..high``."""
+    if op in ("$gt", "$gte"):
+        return high > operand if op == "$gt" else high >= operand
+    return low < operand if op == "$lt" else low <= operand
 
 
 def _how(kind: str, operand: Any, found: str) -> str:

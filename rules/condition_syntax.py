@@ -43,6 +43,16 @@ REGEX_OPERATORS = ("$regex", "$regexi", "$notRegex", "$notRegexi")
 ALL_OPERATORS = ("$all", "$alli")
 GROUP_OPERATORS = ("$inGroup", "$notInGroup")
 _BARE_NAMES = {op[1:].lower(): op for op in VALUE_OPERATORS}
+
+
+def _scalar_fact(path: Path) -> bool:
+    """Whether the fact a value condition at ``path`` is about is a catalogued string, number or boolean, which a
+    mapping never equals (so ``{gte: 5}`` there is surely a forgotten ``$``)."""
+    from rules.facts import FACTS
+
+    name = next((part for part in reversed(path) if isinstance(part, str) and not part.startswith("$")), None)
+    fact = FACTS.get(name) if name is not None else None
+    return fact is not None and fact.type in ("string", "number", "integer", "boolean")
 _ANY_OPERATOR = CONDITION_OPERATORS + VALUE_OPERATORS
 
 
@@ -193,7 +203,7 @@ class _Checker:
                                + (suggestion("$" + plain, VALUE_OPERATORS) if isinstance(plain, str) else ""))
                 return
             bare = [_BARE_NAMES.get(k.lower()) if isinstance(k, str) else None for k in keys]
-            if all(bare):
+            if all(bare) and _scalar_fact(path):   # a mapping may equal an object fact (custom.plan: {type: pro})
                 self.add(path + (keys[0],), f"'{keys[0]}' is not an operator: did you mean '{bare[0]}'? "
                                             "(a mapping without '$' keys is compared literally)")
                 return

@@ -24,6 +24,7 @@ class Fact:
     description: str
     clock: bool = False  # grows by itself while nothing happens (seconds), so rules on it can become true later
     values: tuple[str, ...] = ()
+    bounds: tuple[int, int] | None = None   # the only numbers the fact takes (inclusive): time.hour is 0-23
 
 
 def _facts(*items: Fact) -> dict[str, Fact]:
@@ -67,10 +68,11 @@ FACTS: dict[str, Fact] = _facts(
     Fact("checkout.fields_focused", "array", "names of the checkout form fields focused on this step"),
     Fact("checkout.errors", "integer", "form validation errors seen in the checkout during the session"),
     Fact("checkout.error_fields", "array", "names of the fields that showed validation errors"),
-    Fact("time.hour", "integer", "hour of day in UTC, 0-23 (for local hours use a schedule with a timezone)"),
-    Fact("time.weekday", "integer", "day of week, 0 = Monday"),
+    Fact("time.hour", "integer", "hour of day in UTC, 0-23 (for local hours use a schedule with a timezone)",
+         bounds=(0, 23)),
+    Fact("time.weekday", "integer", "day of week, 0 = Monday", bounds=(0, 6)),
     Fact("time.weekend", "boolean", "Saturday or Sunday"),
-    Fact("time.month", "integer", "month, 1-12"),
+    Fact("time.month", "integer", "month, 1-12", bounds=(1, 12)),
 )
 
 for _page_type in PAGE_TYPES:
@@ -91,5 +93,8 @@ def is_known_fact(path: str, score_names: frozenset[str] | set[str] = frozenset(
         return len(path) > len("custom.")
     if path.startswith("score."):
         return path[len("score."):] in score_names
+    parent, _, last = path.rpartition(".")
+    if parent in FACTS and FACTS[parent].type == "array" and (last == "length" or last.isdigit()):
+        return True     # session.paths.length, session.paths.0: list paths as GrowthBook reads them
     prefix = path + "."
     return any(known.startswith(prefix) for known in FACTS)

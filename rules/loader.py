@@ -39,6 +39,8 @@ EXTENSION_PREFIX = "x-"   # top-level keys for the merchant's own use (YAML anch
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _SCORE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_YAML_SURPRISING_NUMBER = re.compile(r"[-+]?(?:0[0-7]+|0x[0-9a-fA-F_]+|0b[01_]+|[0-9][0-9_]*_[0-9_.]*)")
+"""Numbers YAML 1.1 reads differently from how they look: octal 0123 (83), hex, binary, digits with underscores."""
 _LOGICAL = ("$and", "$or", "$nor")
 _KEY_PROBLEMS = ("unknown operator", "'", "GrowthBook's", "empty fact name", "fact name ", "$elemMatch mixes",
                  "condition keys")
@@ -219,7 +221,7 @@ class _Validator:
             return ""
         if isinstance(value, bool) and raw.lower() not in {"true", "false"}:
             return f" (YAML reads {raw} as {formats.describe(value)}; quote it: \"{raw}\")"
-        if formats.is_number(value) and ":" in raw:
+        if formats.is_number(value) and (":" in raw or _YAML_SURPRISING_NUMBER.fullmatch(raw)):
             return f" (YAML reads {raw} as the number {value}; quote it: \"{raw}\")"
         return ""
 

@@ -41,6 +41,9 @@ def samples(path: str) -> list[Any]:
         kind, values = FACTS[path].type, FACTS[path].values
     if values:
         return [*values, None]
+    bounds = None if path.startswith("score.") else FACTS[path].bounds
+    if bounds:
+        return [*range(bounds[0], bounds[1] + 1), None]
     return {
         "number": [0, 0.0, 1, 2.5, 80, 80.0, 100.5, -3, 1e9, None],
         "integer": [0, 1, 2, 3, 80, 100, None],
@@ -194,6 +197,31 @@ def test_a_number_yaml_reads_as_text_gets_a_form_yaml_reads_as_a_number() -> Non
         "(YAML reads 1e3 as text; write it as 1000)",
         "<rules>:8:41: $lt '2.5e-3' never holds: cart.value is a number, not a string (write 2.5e-3 without quotes)",
     ]
+
+
+def test_bounded_facts_and_yaml_numbers_that_do_not_look_like_themselves() -> None:
+    assert problems(with_condition({"time.month": 13})) == ["<rules>:8:24: time.month is 1-12: 13 never equals it"]
+    found = problems(with_condition({"time.hour": {"$gte": 570}}))
+    assert found == ["<rules>:8:30: $gte 570 never holds: time.hour is 0-23"]
+    assert problems(with_condition({"time.hour": {"$gte": 8, "$lt": 12}})) == []
+    text = with_condition({"time.hour": {"$gte": 1}}).replace("time.hour: {$gte: 1}", "time.hour: {$gte: 9:30}")
+    assert problems(text) == ['<rules>:8:30: $gte 570 never holds: time.hour is 0-23 (YAML reads 9:30 as the number '
+                              '570; quote it: "9:30")']
+    text = with_condition({"page.product": "x"}).replace("page.product: x", "page.product: 0123")
+    assert problems(text) == ['<rules>:8:26: page.product is a string: 83 (a number) never equals it (YAML reads 0123 '
+                              'as the number 83; quote it: "0123")']
+    text = with_condition({"time.hour": {"$gte": 1}}).replace("time.hour: {$gte: 1}", "time.hour: {$gte: 08}")
+    assert problems(text) == ["<rules>:8:30: $gte '08' never holds: time.hour is a number, not a string (YAML reads "
+                              "08 as text; write it as 8)"]
+
+
+def test_list_paths_and_literal_objects_that_can_hold() -> None:
+    assert problems(with_condition({"session.paths.length": {"$gte": 5}})) == []
+    assert problems(with_condition({"session.paths.0": "/"})) == []
+    assert problems(with_condition({"custom.plan": {"type": "pro"}})) == []     # an object fact may equal it
+    assert problems(with_condition({"cart.value": {"gte": 5}})) == [
+        "<rules>:8:25: 'gte' is not an operator: did you mean '$gte'? (a mapping without '$' keys is compared "
+        "literally)"]
 
 
 def test_score_terms_are_checked_too() -> None:
