@@ -21,6 +21,16 @@ class Dataset:
     y: np.ndarray            # shape (n,), int 0/1
     sources: list[dict]      # [{"path", "sha256", "rows"}] per CSV, rows in this order in X and y
     warnings: list[str] = field(default_factory=list)   # for people (the CLI prints them on stderr)
+    lines: np.ndarray | None = None   # each row's line number in its file, for errors that name file:line
+
+    def place(self, index: int) -> str:
+        """``FILE:LINE`` of row ``index`` (``FILE: data row N`` when line numbers are not known)."""
+        for source, rows in zip(self.sources, self.source_slices()):
+            if rows.start <= index < rows.stop:
+                if self.lines is not None:
+                    return f"{source['path']}:{int(self.lines[index])}"
+                return f"{source['path']}: data row {index - rows.start + 1}"
+        raise IndexError(index)
 
     def source_slices(self) -> list[slice]:
         """The rows of each source in ``X``/``y``, in ``sources`` order."""
@@ -52,6 +62,12 @@ def _delimiter(header_line: str) -> str:
 
 def read_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """One CSV → (X, y). Columns may come in any order; extra columns are an error (a different dataset)."""
+    X, y, _ = read_csv_lines(path)
+    return X, y
+
+
+def read_csv_lines(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``read_csv`` plus each row's line number in the file (blank lines are skipped, so rows and lines differ)."""
     path = Path(path)
     if path.is_dir():
         raise DataError(f"{path}: is a folder, not a CSV file")
@@ -78,6 +94,7 @@ def read_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
                 raise DataError(f"{path}:1: header: a column appears twice")
             order = [header.index(name) for name in COLUMNS]
             rows: list[list[float]] = []
+            lines: list[int] = []
             for row in reader:
                 line = reader.line_num
                 if not row or all(not cell.strip() for cell in row):
@@ -91,6 +108,7 @@ def read_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
                     except ValueError as error:
                         raise DataError(f"{path}:{line}: column {column}: {error}") from None
                 rows.append(encoded)
+                lines.append(line)
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except csv.Error as error:
@@ -98,12 +116,12 @@ def read_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     if not rows:
         raise DataError(f"{path}: no data rows after the header")
     table = np.asarray(rows, dtype=np.float64)
-    return table[:, :-1], table[:, -1].astype(np.int64)
+    return table[:, :-1], table[:, -1].astype(np.int64), np.asarray(lines, dtype=np.int64)
 
 
 def row_hashes(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """A 64-bit content hash per row (blake2b of the 17 encoded features in ``ALL_FEATURES`` order and the label,
-    as float64): rows that are the same session data hash alike, whatever file or spelling they came from."""
+    """A 64-bit content hash per row (blake2b of the encoded columns of ``X`` and the label, as float64): rows that
+    are the same session data in those columns hash alike, whatever file or spelling they came from."""
     table = np.ascontiguousarray(np.column_stack([X, y]).astype(np.float64) + 0.0)   # + 0.0: -0.0 becomes 0.0
     raw, width = table.tobytes(), table.shape[1] * 8
     blake2b = hashlib.blake2b
@@ -119,23 +137,26 @@ def load_datasets(paths: Sequence[str | Path], *, purpose: str = "training") -> 
     """
     if not paths:
         raise DataError("no data file given (use --data CSV)")
-    parts_X, parts_y, sources = [], [], []
+    parts_X, parts_y, parts_lines, sources = [], [], [], []
     seen: dict[str, str] = {}
+    why = ("a repeated file would put the same rows in training and held-out data" if purpose == "training" else
+           "a repeated file would score its rows twice")
     for path in paths:
-        X, y = read_csv(path)
+        X, y, lines = read_csv_lines(path)
         digest = file_sha256(Path(path))
         if digest in seen:
             raise DataError(f"--data {path}: the same data as --data {seen[digest]} (sha256 {digest[:12]}…); give "
-                            "each file once (a repeated file would put the same rows in training and held-out data)")
+                            f"each file once ({why})")
         seen[digest] = str(path)
         parts_X.append(X)
         parts_y.append(y)
+        parts_lines.append(lines)
         sources.append({"path": str(path), "sha256": digest, "rows": int(len(y))})
     X = np.concatenate(parts_X)
     y = np.concatenate(parts_y)
     if purpose == "training" and len(np.unique(y)) < 2:
         raise DataError(f"column {LABEL}: every row has the same value; training needs both buyers and non-buyers")
-    dataset = Dataset(X=X, y=y, sources=sources)
+    dataset = Dataset(X=X, y=y, sources=sources, lines=np.concatenate(parts_lines))
     if len(sources) > 1:
         dataset.warnings += shared_row_warnings(dataset)
     return dataset

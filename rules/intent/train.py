@@ -29,17 +29,18 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from rules.intent.data import Dataset
 from rules.intent.export import export_model
-from rules.intent.features import ALL_FEATURES, FEATURE_SETS, NO_LIVE_SOURCE, OWN_CODE_BASE, STATS_FACTS, DataError
+from rules.intent.features import (ALL_FEATURES, FEATURE_SETS, NO_LIVE_SOURCE, OWN_CODE_BASE, OWN_CODES, STATS_FACTS,
+                                   DataError)
 from rules.intent.metrics import best_f1_threshold, score_metrics
 from rules.intent.model import METADATA_FILE, MODEL_FILE, load_score_model
-from rules.intent.split import SPLIT_FILE, split_bytes, split_document
+from rules.intent.split import SPLIT_FILE, split_bytes, split_document, split_indices
 
 CATEGORICAL = ("Month", "VisitorType", "OperatingSystems", "Browser", "Region", "TrafficType")
 """Coded columns: one-hot for the linear model; trees split on the codes as ordinal numbers."""
@@ -152,11 +153,7 @@ def _train(dataset: Dataset, *, feature_set: str = "live", seed: int = 0, test_s
     names = list(candidates or CANDIDATES)
     X_all, y_all = dataset.select(features), dataset.y
     timings: dict[str, float] = {}
-    if test_size > 0:
-        train_index, test_index = train_test_split(np.arange(len(y_all)), test_size=test_size, stratify=y_all,
-                                                   random_state=seed)
-    else:
-        train_index, test_index = np.arange(len(y_all)), np.arange(0)
+    train_index, test_index = split_indices(y_all, test_size, seed)
     X, y = X_all[train_index], y_all[train_index]
     if min(int(y.sum()), int(len(y) - y.sum())) < folds:
         raise ValueError(f"too few buyers or non-buyers in the training rows for {folds}-fold cross-validation")
@@ -198,7 +195,7 @@ def _train(dataset: Dataset, *, feature_set: str = "live", seed: int = 0, test_s
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     result = TrainResult(model=calibrated, document=document, metadata=metadata, X_check=X[:2000],
-                         timings=timings, split=split_document(dataset, train_index, test_index))
+                         timings=timings, split=split_document(dataset, features, train_index, test_index))
     if len(test_index):
         X_test, y_test = X_all[test_index], y_all[test_index]
         p = calibrated.predict_proba(X_test)[:, 1]
@@ -212,30 +209,64 @@ def _train(dataset: Dataset, *, feature_set: str = "live", seed: int = 0, test_s
 
 
 def check_codes(dataset: Dataset, feature_set: str) -> list[str]:
-    """Refuse ``own`` on rows with the public data's opaque codes; warnings for ``all`` on own-coded rows.
+    """Refuse ``own`` on rows not wholly in clickto's own codes; warnings for ``all`` on own-coded rows.
 
     OperatingSystems and TrafficType mean clickto's device and traffic source in exported own-traffic rows, and
-    unpublished codes of another shop in the public data: one column must not mix the two meanings.
+    unpublished codes of another shop in the public data: one column must not mix the two meanings, and a row
+    must not read one column one way and the other the other way.
     """
-    operating_system = dataset.X[:, ALL_FEATURES.index("OperatingSystems")]
-    traffic_type = dataset.X[:, ALL_FEATURES.index("TrafficType")]
-    own = (operating_system >= OWN_CODE_BASE) | (traffic_type >= OWN_CODE_BASE)
-    per_source = [(source["path"], int(own[rows].sum()), source["rows"])
-                  for source, rows in zip(dataset.sources, dataset.source_slices())]
+    columns = {name: dataset.X[:, ALL_FEATURES.index(name)] for name in OWN_CODES}
     if feature_set == "own":
-        public = [f"{path} ({rows - count} of {rows} rows)" for path, count, rows in per_source if count < rows]
-        if public:
-            raise DataError("--features own reads OperatingSystems and TrafficType as clickto's own device and "
-                            "traffic-source codes (101 and up, written by the service's export), but "
-                            f"{', '.join(public)} carry the public dataset's opaque codes; train such data with "
-                            "--features live, or train --features own on your exported rows alone")
+        _refuse_rows_outside_own_codes(dataset, columns)
         return []
+    own = np.zeros(len(dataset.y), dtype=bool)
+    for values in columns.values():
+        own |= values >= OWN_CODE_BASE
     if feature_set == "all" and own.any():
         mixed = " mixed with rows in the public data's opaque codes" if not own.all() else ""
         return [(f"{int(own.sum())} rows carry clickto's own device/traffic-source codes{mixed}: the 'all' model "
                  "reads OperatingSystems and TrafficType as codes and scores live sessions with their most common "
                  "value; use --features own (own rows only) or --features live")]
     return []
+
+
+def own_code_range(column: str) -> tuple[int, int]:
+    """The codes clickto writes in ``column``: ``OWN_CODE_BASE`` (not reported) to one per known value."""
+    return OWN_CODE_BASE, OWN_CODE_BASE + len(OWN_CODES[column][1])
+
+
+def _refuse_rows_outside_own_codes(dataset: Dataset, columns: dict[str, np.ndarray]) -> None:
+    """``--features own``: files wholly in public codes are named with their counts; a row with one column in
+    public codes and the other in own codes, or with a code above clickto's table, is named by file:line."""
+    in_range = {name: (values >= own_code_range(name)[0]) & (values <= own_code_range(name)[1])
+                for name, values in columns.items()}
+    public = {name: values < OWN_CODE_BASE for name, values in columns.items()}
+    all_public = np.logical_and.reduce(list(public.values()))
+    bad = ~np.logical_and.reduce(list(in_range.values())) & ~all_public
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        path, rows = next((source["path"], rows) for source, rows in zip(dataset.sources, dataset.source_slices())
+                          if rows.start <= index < rows.stop)
+        name = next(name for name in columns if not in_range[name][index])
+        value = int(columns[name][index])
+        if value < OWN_CODE_BASE:
+            other = next(other for other in columns if other != name)
+            reason = (f"{name} {value} is a code of the public data, but {other} {int(columns[other][index])} is "
+                      "one of clickto's own codes")
+        else:
+            low, high = own_code_range(name)
+            reason = f"{name} {value} is not one of clickto's own codes ({low} to {high})"
+        raise DataError(f"{dataset.place(index)}: column {name}: {reason} ({int(bad[rows].sum())} such rows in "
+                        f"{path}); --features own needs both columns in clickto's own codes, as the service's "
+                        "export writes them (see docs/intent.md)")
+    per_source = [(source["path"], int(all_public[rows].sum()), source["rows"])
+                  for source, rows in zip(dataset.sources, dataset.source_slices())]
+    public_files = [f"{path} ({count} of {rows} rows)" for path, count, rows in per_source if count]
+    if public_files:
+        raise DataError("--features own reads OperatingSystems and TrafficType as clickto's own device and "
+                        "traffic-source codes (101 and up, written by the service's export), but "
+                        f"{', '.join(public_files)} carry the public dataset's opaque codes; train such data with "
+                        "--features live, or train --features own on your exported rows alone")
 
 
 def _json_safe(value: Any) -> Any:

@@ -108,18 +108,27 @@ def test_evaluate_never_scores_training_rows(small_csv, tmp_path, capsys):
     assert both["scored_rows"] == "held-out" and both["rows"] == metadata["metrics"]["rows"]
     assert both["roc_auc"] == pytest.approx(metadata["metrics"]["roc_auc"], abs=1e-9)
 
-    alone, err = evaluate(own)                                 # one training source alone: its held-out rows only
+    alone, err = evaluate(own)               # one training source alone: its held-out rows not identical to fitted
     own_rows = len(own.read_text().splitlines()) - 1
-    assert alone["scored_rows"] == "held-out" and 0 < alone["rows"] < own_rows * 0.4
-    assert f"{own}: training data of the model: scoring its {alone['rows']} held-out rows of {own_rows}" in err
-    assert alone["rows"] + both["sources"][0]["scored_rows"] == both["rows"]
+    entry = alone["sources"][0]
+    held, copies = entry["held_out_rows"], entry["held_out_rows_identical_to_fitted_rows"]
+    assert alone["scored_rows"] == "held-out" and 0 < alone["rows"] == held - copies < own_rows * 0.4
+    assert held + both["sources"][0]["scored_rows"] == both["rows"]
+    assert held == both["sources"][1]["held_out_rows"] and copies == both["sources"][1][
+        "held_out_rows_identical_to_fitted_rows"]
+    if copies:
+        assert (f"{own}: training data of the model: scoring {held - copies} of its {held} held-out rows "
+                f"({copies} left out: identical to rows the model was trained on)") in err
+    else:
+        assert f"{own}: training data of the model: scoring its {held} held-out rows of {own_rows}" in err
 
     copy = tmp_path / "public-copy.csv"                        # the same rows, other bytes: not a known file
     copy.write_text(public.read_text() + "\n")
     scored, err = evaluate(copy)
     public_rows = len(public.read_text().splitlines()) - 1
     held_out = both["sources"][0]["scored_rows"]
-    assert scored["scored_rows"] == "new" and held_out - 5 <= scored["rows"] <= held_out   # duplicates may go too
+    copies = both["sources"][0]["held_out_rows_identical_to_fitted_rows"]      # identical sessions go too
+    assert scored["scored_rows"] == "new" and scored["rows"] == held_out - copies
     excluded = public_rows - scored["rows"]
     assert scored["sources"][0]["excluded_training_rows"] == excluded
     assert f"{copy}: left out {excluded} of {public_rows} rows identical to rows the model was trained on" in err
@@ -184,6 +193,7 @@ def test_the_shipped_model_recognises_a_copy_of_its_training_data(data_path, tmp
     assert main(["evaluate", "--model", str(MODELS / "live"), "--data", str(copy), "--out", str(tmp_path)]) == 0
     result = json.loads(capsys.readouterr().out)
     metadata = json.loads((MODELS / "live" / "metadata.json").read_text())
-    # the 9,864 training rows (and held-out rows identical to one of them) are left out
-    assert metadata["metrics"]["rows"] - 60 <= result["rows"] <= metadata["metrics"]["rows"]
-    assert result["roc_auc"] == pytest.approx(metadata["metrics"]["roc_auc"], abs=0.01)
+    # the 9,864 training rows, and the 147 held-out rows identical to one of them in the live columns, are left out
+    assert result["rows"] == metadata["metrics"]["rows"] - 147
+    assert result["sources"][0]["excluded_training_rows"] == metadata["split"]["train_rows"] + 147
+    assert result["roc_auc"] == pytest.approx(0.727872, abs=1e-6)   # the common one-page visits left out too
