@@ -16,10 +16,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 from mitmproxy import ctx, exceptions, http
 
-from proxy.document import Rewritten, rewrite
+from proxy.document import Rewritten, decode_body, rewrite
 from proxy.hosts import HostPattern, host_matches, matches_any, parse_host_patterns  # noqa: F401 (host_matches: API)
 from proxy.injection import ConfigError, TagConfig
-from proxy.settings import deferred_option_errors, option_error
+from proxy.settings import (
+    OPTION_TYPES,
+    deferred_option_errors,
+    option_error,
+    unknown_option_warnings,
+)
 from proxy.tagstyles import TagStyleError, style_hashes
 
 logger = logging.getLogger(__name__)
@@ -32,8 +37,9 @@ DIGEST_HEADERS = ("content-md5", "digest", "content-digest", "repr-digest")
 CONDITIONAL_HEADERS = ("if-none-match", "if-modified-since")
 _CONDITIONAL_BYTES = frozenset(name.encode() for name in CONDITIONAL_HEADERS)
 _DROP_BYTES = frozenset(name.encode() for name in (*DIGEST_HEADERS, "content-encoding"))
-# Bodies from this size on are tagged in a worker thread; below, a thread hop costs more than the work.
-# Re-encoding costs about ten times more than decoding and tagging, hence two thresholds.
+# Bodies from this size on (encoded or decoded, whichever is larger) are tagged in a worker thread;
+# below, a thread hop costs more than the work. Re-encoding costs about ten times more than decoding
+# and tagging, hence two thresholds.
 OFFLOAD_BYTES = 16 * 1024
 OFFLOAD_BYTES_DECODED = 256 * 1024
 WORKERS = 2
@@ -65,18 +71,6 @@ def request_wants_document(headers: Mapping[str, str]) -> str | None:
     if accept is not None and "text/html" not in accept.lower() and "application/xhtml+xml" not in accept.lower():
         return f"Accept: {accept}"
     return None
-
-
-def is_navigation(headers: Mapping[str, str]) -> bool:
-    """A request (its lower-cased headers) that positively asks for a document or frame: fetch
-    metadata says so, or, without it, ``Accept`` names HTML and no XHR marker is present."""
-    if headers.get("x-requested-with", "").lower() == "xmlhttprequest":
-        return False
-    dest = headers.get("sec-fetch-dest")
-    if dest is not None:
-        return dest.strip().lower() in DOCUMENT_DESTS
-    accept = headers.get("accept", "").lower()
-    return "text/html" in accept or "application/xhtml+xml" in accept
 
 
 def skip_reason(
@@ -121,23 +115,24 @@ class ClicktoInjector:
         self.passed = 0
 
     def load(self, loader) -> None:
-        loader.add_option("clickto_server", str, "", "Base URL of the clickto service, e.g. http://127.0.0.1:8000")
-        loader.add_option("clickto_site", str, "", "Site key the tag reports as (data-site)")
+        types = OPTION_TYPES
+        loader.add_option("clickto_server", types["clickto_server"], "", "Base URL of the clickto service, e.g. http://127.0.0.1:8000")
+        loader.add_option("clickto_site", types["clickto_site"], "", "Site key the tag reports as (data-site)")
         loader.add_option(
             "clickto_only",
-            Sequence[str],
+            types["clickto_only"],
             [],
             "Only inject into these hosts (fnmatch patterns, e.g. '*.example.com'); default: every host",
         )
         loader.add_option(
             "clickto_max_bytes",
-            int,
+            types["clickto_max_bytes"],
             DEFAULT_MAX_BYTES,
             "Leave documents larger than this many bytes (encoded or decoded) untouched",
         )
         loader.add_option(
             "clickto_reencode",
-            bool,
+            types["clickto_reencode"],
             False,
             "Compress tagged documents again with their original Content-Encoding (costs CPU); "
             "by default they are sent to the browser decoded",
@@ -145,6 +140,8 @@ class ClicktoInjector:
         # mitmproxy loses errors in deferred ``--set`` values of script options: report them here
         for message in deferred_option_errors(loader.master.options):
             logger.error(message)
+        for message in unknown_option_warnings(loader.master.options):
+            logger.warning(message)
 
     def configure(self, updated: set[str]) -> None:
         if "termlog_verbosity" in updated:
@@ -175,11 +172,15 @@ class ClicktoInjector:
     def request(self, flow: http.HTTPFlow) -> None:
         """Drop ``If-None-Match``/``If-Modified-Since`` from document requests to hosts we tag, as
         mitmproxy's ``anticache`` does: a page the browser cached before the proxy was switched on
-        would otherwise be revalidated, answered 304 and stay untagged. Other requests keep them."""
+        would otherwise be revalidated, answered 304 and stay untagged. Other requests keep them.
+
+        "Document request" is decided exactly as for the response (``request_wants_document``: no
+        ``Accept`` at all counts as one): whatever the answer turns out to be (an image opened in a
+        tab, a page already carrying the tag, one above the cap), the request cannot know it."""
         request = flow.request
         if self.config is None or not any(name.lower() in _CONDITIONAL_BYTES for name, _ in request.headers.fields):
             return
-        if request.method.upper() != "GET" or not is_navigation(header_map(request.headers)):
+        if request.method.upper() != "GET" or request_wants_document(header_map(request.headers)) is not None:
             return
         if self.only and not matches_any(request.pretty_host, request.port, self.only):
             return
@@ -213,9 +214,17 @@ class ClicktoInjector:
         if reason is None:
             raw = response.raw_content
             csp_headers = response.headers.get_all("content-security-policy") if "content-security-policy" in headers else []
-            job = (raw, headers.get("content-encoding"), headers.get("content-type"), csp_headers, self.config,
-                   self.max_bytes, self.reencode)
-            if raw is not None and len(raw) >= (OFFLOAD_BYTES if self.reencode else OFFLOAD_BYTES_DECODED):
+            coding = headers.get("content-encoding")
+            threshold = OFFLOAD_BYTES if self.reencode else OFFLOAD_BYTES_DECODED
+            decoded: bytes | str | None = None
+            if raw is not None and coding and len(raw) < threshold:
+                # decided by the decoded size too: 7 KB of gzip can hold 2 MB of page. Decoding a
+                # body this small is cheap (bounded by the cap); tagging a large page is not.
+                decoded = decode_body(raw, coding, self.max_bytes)
+            size = max(len(raw or b""), len(decoded) if isinstance(decoded, bytes) else 0)
+            job = (raw, coding, headers.get("content-type"), csp_headers, self.config, self.max_bytes,
+                   self.reencode, decoded)
+            if size >= threshold and not isinstance(decoded, str):
                 result = await asyncio.get_running_loop().run_in_executor(self._executor(), rewrite, *job)
             else:
                 result = rewrite(*job)

@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="HOST_PATTERN",
-        help="only inject into hosts matching this fnmatch pattern (repeatable), e.g. '*.example.com'",
+        help="only inject into hosts matching this fnmatch pattern (repeatable, one pattern each): HOST or "
+        "HOST:PORT, e.g. '*.example.com', 127.0.0.1:8001, 'localhost:80*'; IPv6 in brackets, e.g. '[::1]:8001' "
+        "(a bare ::1 matches any port)",
     )
     parser.add_argument(
         "--max-bytes",

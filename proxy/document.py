@@ -27,6 +27,18 @@ class Rewritten:
     trusted_types: bool = False  # the document requires Trusted Types (the tag cannot render there)
 
 
+def decode_body(raw: bytes, content_encoding: str | None, cap: int) -> bytes | str:
+    """The body without its Content-Encoding, or a string saying why it cannot be tagged."""
+    if len(raw) > cap:
+        return f"body of {len(raw)} bytes above the cap"
+    try:
+        return bodycoding.decode(raw, bodycoding.normalize(content_encoding), cap)
+    except bodycoding.TooLarge:
+        return "decoded body above the cap"
+    except ValueError as exc:
+        return f"content-encoding: {exc}"
+
+
 def rewrite(
     raw: bytes | None,
     content_encoding: str | None,
@@ -35,20 +47,16 @@ def rewrite(
     config: TagConfig,
     cap: int,
     reencode: bool = False,
+    decoded: bytes | str | None = None,
 ) -> Rewritten | str:
     """Decode and tag one document body, and re-encode it when ``reencode``; a string says why it
-    stays untouched."""
+    stays untouched. ``decoded``: ``decode_body``'s result when the caller already has it."""
     if raw is None:
         return "no body"
-    if len(raw) > cap:
-        return f"body of {len(raw)} bytes above the cap"
+    body = decode_body(raw, content_encoding, cap) if decoded is None else decoded
+    if isinstance(body, str):
+        return body
     coding = bodycoding.normalize(content_encoding)
-    try:
-        body = bodycoding.decode(raw, coding, cap)
-    except bodycoding.TooLarge:
-        return "decoded body above the cap"
-    except ValueError as exc:
-        return f"content-encoding: {exc}"
     result = inject(body, content_type, csp_headers, config)
     if not isinstance(result, Injected):
         return result.reason

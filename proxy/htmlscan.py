@@ -108,15 +108,17 @@ def tokens(doc: str, pos: int = 0) -> Iterator[Token]:
             pos = end
 
 
-def raw_text_end(doc: str, pos: int, name: str) -> int:
+def raw_text_end(doc: str, pos: int, name: str, stop: int | None = None) -> int:
     """Where the content of a raw-text element (script, style ...) opened before ``pos`` ends: at its
-    ``</name`` followed by whitespace, '/' or '>' in any letter case, else at the end of the document.
+    ``</name`` followed by whitespace, '/' or '>' in any letter case, else at the end of the document
+    (or at ``stop``, when given: nothing from there on is looked at).
     Plain ``find`` for ``</`` rather than a case-insensitive regex, which crawls through long styles."""
     n, size = len(doc), len(name)
+    limit = n if stop is None else min(stop, n)
     while True:
-        close = doc.find("</", pos)
+        close = doc.find("</", pos, limit)
         if close < 0:
-            return n
+            return limit
         after = close + 2 + size
         if doc[close + 2 : after].lower() == name and after < n and doc[after] in "\t\n\f\r />":
             return close
@@ -228,22 +230,83 @@ class HeadScan:
     has_head: bool
     charset: str | None  # the first <meta> charset label in the head, if any
     csp_metas: list[Attr]  # the content attributes of enforced <meta http-equiv=Content-Security-Policy>
+    complete: bool = True  # False when a scan cap (HEAD_SCAN_CHARS, HEAD_SCAN_TAGS) stopped the scan
 
 
-def template_end(doc: str, pos: int) -> int:
+# How far the head analysis looks, so that no document costs more than a few milliseconds whatever it
+# holds (an unclosed <template>, thousands of elements after </head>): markup starting at or beyond
+# HEAD_SCAN_CHARS characters, or after HEAD_SCAN_TAGS tags and comments, is not examined, and a
+# <template> not closed before HEAD_SCAN_CHARS counts as running to the end. A <meta> policy past
+# that point is not seen (docs/proxy.md); real heads are a few KB and a few dozen tags.
+HEAD_SCAN_CHARS = 256 * 1024
+HEAD_SCAN_TAGS = 2000
+
+
+def _any_case(word: str) -> str:
+    """A regex for ``word`` in any ASCII letter case: much faster to search than ``re.IGNORECASE``."""
+    return "".join(f"[{c.upper()}{c}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+# Template content, skipped in one regex match up to the next token that matters there (a nested
+# template's start or end tag, or a raw-text element whose content may hold a "</template>" string),
+# following ``tokens()``: text, comments (incl. "<!-->", "<!--->"), CDATA, bogus comments, other tags
+# with their attributes (a "<template>" in a quoted value is no tag), a lone '<'.
+_TEMPLATE_NAMES = "|".join(_any_case(n) for n in sorted(RAW_TEXT | {"template"}))
+_TEMPLATE_SKIP = (
+    r"(?:[^<]++"
+    r"|<!--(?:-?>|(?s:.*?)--!?>|(?s:.*+))"
+    r"|<!\[CDATA\[(?:(?s:.*?)\]\]>|(?s:.*+))"
+    r"|<[!?][^>]*+>?"
+    r"|</(?![A-Za-z])[^>]*+>?"
+    # tags whose first letter starts none of the names that matter (div, p, a, img ...): no lookahead
+    r"|</?[A-HJ-MO-RU-WYZa-hj-mo-ru-wyz][^\t\n\f\r />]*+" + _TAG_REST.removesuffix("(>)?") + r">?"
+    + rf"|<(?!/?(?:{_TEMPLATE_NAMES})(?:[\t\n\f\r />]|\Z))/?[A-Za-z][^\t\n\f\r />]*+"
+    + _TAG_REST.removesuffix("(>)?") + r">?"
+    r"|<(?![!/?A-Za-z]))*+"
+)
+_TEMPLATE_NEXT = re.compile(_TEMPLATE_SKIP + rf"<(/?)({_TEMPLATE_NAMES})(?=[\t\n\f\r />]|\Z)")
+
+
+def template_end(doc: str, pos: int, stop: int | None = None, max_tags: int = HEAD_SCAN_TAGS, xml: bool = False) -> int:
     """Where the content of a ``<template>`` opened before ``pos`` ends (after its ``</template>``,
     nested templates counted): template content is inert, so nothing in it ends the head or is a
-    policy, and it may hold any elements."""
+    policy, and it may hold any elements. Only ``doc[:stop]`` and ``max_tags`` template, script ...
+    tags are examined: a template not closed by then is taken to run to the end of the document
+    (``len(doc)``). ``xml``: XHTML, where ``<template/>`` and ``<script/>`` are empty elements.
+
+    One regex search per comment, raw-text element or template tag, not a token per tag: template
+    content can be most of a page (an unclosed ``<template>`` holds everything after it)."""
+    n = len(doc)
+    stop = n if stop is None else min(stop, n)
     depth = 1
-    for token in tokens(doc, pos):
-        if token.name == "template" and token.kind in {"start", "end"}:
-            depth += 1 if token.kind == "start" else -1
+    for _ in range(max_tags):
+        if pos >= stop:
+            break
+        m = _TEMPLATE_NEXT.match(doc, pos, stop)
+        if m is None:  # nothing that matters up to ``stop``
+            return n
+        name = m.group(2).lower()
+        pos = _tag(doc, m.start(1) - 1).end
+        if xml and not m.group(1) and doc.startswith("/>", pos - 2):
+            continue  # an empty element in XHTML
+        if name != "template":
+            if not m.group(1):  # a raw-text element: skip its content and its end tag
+                close = raw_text_end(doc, pos, name, stop)
+                if close >= stop:
+                    return n
+                pos = _tag(doc, close).end
+        elif m.group(1):
+            depth -= 1
             if depth == 0:
-                return token.end
-    return len(doc)
+                return pos if pos <= stop else n
+        else:
+            depth += 1
+    return n
 
 
-def scan_head(doc: str) -> HeadScan:
+def scan_head(
+    doc: str, xml: bool = False, max_chars: int = HEAD_SCAN_CHARS, max_tags: int = HEAD_SCAN_TAGS
+) -> HeadScan:
     """Find the injection point: right after ``<head ...>`` (after a ``<meta charset>`` that comes
     before any script, so the charset stays early), or with no ``<head>`` tag at the start of the
     implied head, after doctype/``<html>``/comments. Always before the first script and the body.
@@ -251,6 +314,12 @@ def scan_head(doc: str) -> HeadScan:
     ``<meta>`` policies are collected where browsers enforce them: in the head, also after ``</head>``
     (elements the parser moves into the head, up to the body or other content), never inside
     ``<template>`` content.
+
+    ``xml`` (``application/xhtml+xml``): a self-closing ``<template/>`` or ``<script/>`` is an empty
+    element there, not the start of content that hides what follows.
+
+    Markup from ``max_chars`` on, or after ``max_tags`` tags and comments, is not examined
+    (``complete`` is then False): see ``HEAD_SCAN_CHARS``.
 
     The same tokenization as ``tokens()``, written out as one loop without a ``Token`` per tag: this
     runs on every page, and real heads hold dozens of tags."""
@@ -261,10 +330,16 @@ def scan_head(doc: str) -> HeadScan:
     after_charset: int | None = None
     charset: str | None = None
     csp_metas: list[Attr] = []
+    complete = True
+    tags = 0
     while pos < n:
         lt = doc.find("<", pos)
         if lt < 0:
             lt = n
+        elif lt >= max_chars or tags >= max_tags:
+            complete = False
+            break
+        tags += 1
         if lt > pos:
             if doc[pos:lt].strip(_TEXT_WHITESPACE):  # text: the head is over (or, before it, implied)
                 if not in_head:
@@ -307,8 +382,11 @@ def scan_head(doc: str) -> HeadScan:
             continue
         if name not in (AFTER_HEAD_ELEMENTS if after_head else HEAD_ELEMENTS):
             break  # body content
-        if name == "template":
-            pos = template_end(doc, end)
+        empty = xml and doc.startswith("/>", end - 2)  # <template/>, <script/> in XHTML
+        if name == "template" and not empty:
+            pos = template_end(doc, end, max_chars, max_tags - tags, xml)
+            if pos == n:
+                complete = False  # unclosed, or not closed within the caps: the rest is not examined
             continue
         if name == "script":
             seen_script = True
@@ -324,12 +402,12 @@ def scan_head(doc: str) -> HeadScan:
                 assert content is not None
                 csp_metas.append(content)
         pos = end
-        if name in RAW_TEXT:  # skip the element's content: a "</head>" in a script is not markup
+        if name in RAW_TEXT and not empty:  # skip the element's content: a "</head>" in a script is not markup
             pos = raw_text_end(doc, pos, name)
     if anchor is None:
         anchor = prefix_end
     insert_at = after_charset if after_charset is not None else anchor
-    return HeadScan(insert_at=insert_at, has_head=has_head, charset=charset, csp_metas=csp_metas)
+    return HeadScan(insert_at=insert_at, has_head=has_head, charset=charset, csp_metas=csp_metas, complete=complete)
 
 
 def has_clickto_tag(doc: str) -> bool:

@@ -107,10 +107,11 @@ def inject(
 ) -> Injected | NotInjected:
     if not body.strip():
         return NotInjected("empty body")
+    xhtml = (content_type or "").split(";", 1)[0].strip().lower() == "application/xhtml+xml"
     encoding = charsets.detect(body, content_type, None)
     if encoding.codec is None:
         doc = body.decode("latin-1")
-        scan = scan_head(doc)
+        scan = scan_head(doc, xhtml)
         if encoding.source == "none" and scan.charset:
             encoding = charsets.from_label(scan.charset, "meta")
     if encoding.codec is not None:
@@ -121,7 +122,7 @@ def inject(
                 return NotInjected(f"{encoding.label} body does not round-trip")
         except (UnicodeError, LookupError):
             return NotInjected(f"body is not valid {encoding.label}")
-        scan = scan_head(doc)
+        scan = scan_head(doc, xhtml)
     if has_clickto_tag(doc):
         return NotInjected("document already carries a clickto.js script")
 
@@ -136,7 +137,6 @@ def inject(
         for attr, new_value in zip(scan.csp_metas, plan.metas):
             if new_value != attr.value:
                 edits.append(_attr_edit(attr, new_value))
-    xhtml = (content_type or "").split(";", 1)[0].strip().lower() == "application/xhtml+xml"
     edits.append((scan.insert_at, scan.insert_at, config.tag(nonce, xhtml)))
     if encoding.codec is None:  # offsets are byte offsets: splice the bytes, never re-encode the page
         out = _splice(body, [(a, b, text.encode("latin-1")) for a, b, text in edits])

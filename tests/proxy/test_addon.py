@@ -348,10 +348,13 @@ def test_large_documents_are_rewritten_off_the_event_loop(addon, reencode):
     addon.tctx.configure(addon, clickto_reencode=reencode)
     threshold = OFFLOAD_BYTES if reencode else OFFLOAD_BYTES_DECODED
     page = PAGE.replace(b"</body>", b"<p>more</p>" * (threshold // 5) + b"</body>")
-    small_flow = make_flow(gzip.compress(page), response_headers=[("content-encoding", "gzip")])
-    assert len(small_flow.response.raw_content) < threshold <= len(page)  # only the encoded size decides
+    small = PAGE.replace(b"</body>", b"<p>more</p>" * (threshold // 40) + b"</body>")
+    small_flow = make_flow(gzip.compress(small), response_headers=[("content-encoding", "gzip")])
+    assert len(small) < threshold
     run(addon, small_flow)
     assert addon._pool is None  # tagged on the event loop
+    raw = small_flow.response.raw_content
+    assert TAG in (gzip.decompress(raw) if reencode else raw)
     big_raw = zlib.compress(page, 0)  # stored deflate: encoded size above the threshold
     flow = make_flow(big_raw, response_headers=[("content-encoding", "deflate")])
     run(addon, flow)
@@ -360,6 +363,23 @@ def test_large_documents_are_rewritten_off_the_event_loop(addon, reencode):
     assert addon._pool is not None  # the worker thread did the work
     addon.done()
     assert addon._pool is None
+
+
+@pytest.mark.parametrize("reencode", [False, True])
+def test_a_small_compressed_body_that_decodes_large_is_tagged_off_the_event_loop(addon, reencode):
+    """7 KB of gzip can hold megabytes of page: the decoded size decides too."""
+    from proxy.addon import OFFLOAD_BYTES, OFFLOAD_BYTES_DECODED
+
+    addon.tctx.configure(addon, clickto_reencode=reencode)
+    threshold = OFFLOAD_BYTES if reencode else OFFLOAD_BYTES_DECODED
+    page = PAGE.replace(b"</body>", b"<p>more</p>" * (threshold // 5) + b"</body>")
+    flow = make_flow(gzip.compress(page), response_headers=[("content-encoding", "gzip")])
+    assert len(flow.response.raw_content) < threshold <= len(page)
+    run(addon, flow)
+    assert addon._pool is not None  # a worker thread did the work
+    tagged = page.replace(b"<head>", b"<head>" + TAG)
+    assert (gzip.decompress(flow.response.raw_content) if reencode else flow.response.raw_content) == tagged
+    addon.done()
 
 
 TT_POLICY = "script-src 'self' 'unsafe-inline'; require-trusted-types-for 'script'"
@@ -400,13 +420,15 @@ def request_flow(headers: dict[str, str], host: str = "shop.example", method: st
         BROWSER_NAVIGATION,
         {**BROWSER_NAVIGATION, "sec-fetch-dest": "iframe"},
         {"accept": "text/html,*/*;q=0.8"},  # a client without fetch metadata
+        {},  # nor Accept: its 200 pages are tagged (request_wants_document), so its 304s must not hide them
+        {**BROWSER_NAVIGATION, "accept": "image/png"},  # a navigation is one whatever comes back
     ],
 )
 def test_document_requests_lose_their_validators_so_cached_pages_get_tagged(addon, headers):
     flow = request_flow(headers)
     addon.request(flow)
     assert not any(name in flow.request.headers for name in REVALIDATION)
-    assert flow.request.headers["accept"] == headers["accept"]
+    assert flow.request.headers.get("accept") == headers.get("accept")
 
 
 @pytest.mark.parametrize(
@@ -415,8 +437,9 @@ def test_document_requests_lose_their_validators_so_cached_pages_get_tagged(addo
         ({**BROWSER_NAVIGATION, "sec-fetch-dest": "image", "accept": "image/avif,*/*"}, "GET", "shop.example"),
         ({**BROWSER_NAVIGATION, "sec-fetch-dest": "empty"}, "GET", "shop.example"),  # fetch()
         ({"accept": "text/html", "x-requested-with": "XMLHttpRequest"}, "GET", "shop.example"),
-        ({"accept": "*/*"}, "GET", "shop.example"),  # curl: no positive sign of a document
-        ({}, "GET", "shop.example"),
+        ({"accept": "*/*"}, "GET", "shop.example"),  # curl: not tagged either (request_wants_document)
+        ({"accept": "text/html", "sec-fetch-dest": "empty"}, "GET", "shop.example"),
+        ({}, "POST", "shop.example"),
         (BROWSER_NAVIGATION, "HEAD", "shop.example"),
         (BROWSER_NAVIGATION, "GET", "elsewhere.example"),  # not in --only
     ],

@@ -34,6 +34,8 @@ NAVIGATION = {"accept": "text/html", "sec-fetch-dest": "document"}
         (["--server", "http://x", "--site", "d", "--max-bytes", "-1"], "must be positive"),
         (["--server", "http://*.x", "--site", "d"], "is not a host name or IPv4 address"),
         (["--server", "http://x", "--site", "d", "--only", "shop:"], "is not a host pattern"),
+        (["--server", "http://x", "--site", "d", "--only", "a.com,b.com"], "',' cannot be part of a host"),
+        (["--server", "http://x", "--site", "d", "--only", "host:65536"], "port 65536 is outside 1-65535"),
     ],
 )
 def test_bad_arguments_are_explained(capsys, argv, message):

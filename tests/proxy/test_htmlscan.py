@@ -101,6 +101,66 @@ def test_csp_meta_after_a_template_with_elements_is_found_and_one_inside_it_is_n
     assert [m.value for m in scan_head(doc).csp_metas] == ["real"]
 
 
+CSP_META = "<meta http-equiv=Content-Security-Policy content=real>"
+
+
+def test_template_content_is_skipped_like_the_tokenizer_skips_it():
+    """Comments, quoted attribute values and raw text inside a template may spell "</template>"."""
+    doc = (
+        "<head><template><!-- </template> --><a title='</template>'><style>p{}/*</template>*/</style>"
+        "<TEMPLATE/></template><Template></template x></template>" + CSP_META + "</head><body>"
+    )
+    assert [m.value for m in scan_head(doc).csp_metas] == ["real"]
+    assert scan_head(doc).complete
+
+
+def test_an_unclosed_template_is_examined_only_up_to_the_cap():
+    """Before the cap a closed template is found; past it the scan gives up (the meta is not seen)
+    instead of tokenizing up to the end of a multi-megabyte document."""
+    from proxy.htmlscan import HEAD_SCAN_CHARS, template_end
+
+    filler = "<div class=a><p>hi <b>x</b></p><img src=x.png alt=y></div>\n"
+    near = "<head><template>" + filler * 100 + "</template>" + CSP_META
+    assert [m.value for m in scan_head(near).csp_metas] == ["real"]
+    assert [m.value for m in scan_head(near, max_chars=len(near) - 200).csp_metas] == []
+    far = "<head><template>" + filler * (HEAD_SCAN_CHARS // len(filler) + 1) + "</template>" + CSP_META + "<body>"
+    scan = scan_head(far)
+    assert scan.csp_metas == [] and not scan.complete and scan.insert_at == len("<head>")
+    assert template_end(far, len("<head><template>"), stop=HEAD_SCAN_CHARS) == len(far)
+    assert template_end(far, len("<head><template>")) == far.index(CSP_META)  # no cap: found
+
+
+def test_nested_templates_count_against_the_tag_cap():
+    from proxy.htmlscan import template_end
+
+    doc = "<template>" * 50 + "</template>" * 51 + "x"
+    assert template_end(doc, 0) == len(doc) - 1
+    assert template_end(doc, 0, max_tags=60) == len(doc)  # gave up after 60 template tags
+
+
+def test_the_scan_stops_after_the_tag_cap_after_the_head():
+    doc = "<head></head>" + "<link rel=x href=y><!-- c -->" * 30 + CSP_META + "<body>"
+    assert [m.value for m in scan_head(doc).csp_metas] == ["real"]
+    scan = scan_head(doc, max_tags=40)
+    assert scan.csp_metas == [] and not scan.complete and scan.insert_at == len("<head>")
+
+
+XHTML_META = '<meta http-equiv="Content-Security-Policy" content="real"/>'
+
+
+@pytest.mark.parametrize("empty", ["<template/>", '<script src="a.js"/>', "<style/>", "<title />", "<template />"])
+def test_self_closing_elements_are_empty_in_xhtml(empty):
+    doc = f'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head>{empty}{XHTML_META}</head><body/></html>'
+    assert [m.value for m in scan_head(doc, xml=True).csp_metas] == ["real"]
+    assert scan_head(doc).csp_metas == []  # in HTML "/>" is ignored: the element's content follows
+
+
+def test_self_closing_template_inside_a_template_is_empty_in_xhtml():
+    doc = f"<head><template><template/></template>{XHTML_META}</head>"
+    assert [m.value for m in scan_head(doc, xml=True).csp_metas] == ["real"]
+    assert scan_head(doc).csp_metas == []
+
+
 def test_attribute_positions_and_entities():
     doc = "<head><meta http-equiv=content-security-policy content='a &amp; b'>"
     (meta,) = scan_head(doc).csp_metas
@@ -199,7 +259,8 @@ PIECES = [
     "<script>", "</script>", "'</head>'", "<title>", "</title>", "<style>", "</style>", "<link rel=x>", "<", ">",
     "<?xml?>", "<![CDATA[", "]]>", "</", "<a b=\"", "\"", "'", "=", "<header>", "<noscript>", "</noscript>",
     "<template>", "</html>", "\ufeff", "<base href=/>", "<textarea>", "</template>", "<div>", "</p>", "</body>",
-    "<meta http-equiv=Content-Security-Policy content=b>",
+    "<meta http-equiv=Content-Security-Policy content=b>", "<template/>", "<a b='<template>'>", "<!-- </template> -->",
+    "<TEMPLATE x>", "</Template >",
 ]
 
 

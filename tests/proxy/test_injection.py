@@ -112,6 +112,15 @@ def test_xhtml_gets_a_well_formed_tag():
     assert b'data-site="demo" async="async"></script><title>' in out
 
 
+@pytest.mark.parametrize("empty", [b"<template/>", b'<script src="a.js"/>'])
+def test_xhtml_csp_meta_after_a_self_closing_element_is_rewritten(empty):
+    """In XHTML ``<template/>`` is empty: the browser enforces the meta after it, so must we."""
+    meta = b"<meta http-equiv=\"Content-Security-Policy\" content=\"connect-src 'self'\"/>"
+    body = b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><head>' + empty + meta + b"</head></html>"
+    out = tagged(body, "application/xhtml+xml; charset=utf-8").body
+    assert b"content=\"connect-src 'self' http://127.0.0.1:8000/\"/>" in out
+
+
 def test_meta_csp_is_rewritten_in_place_keeping_its_quotes():
     body = (
         b"<html><head><meta charset=utf-8>"
