@@ -22,7 +22,7 @@
   store('v', visitor);
   let ses; // {id, at, n: visit count}
   function session() {
-    let s = ses || load('s'), t = now();
+    let s = load('s') || ses, t = now();
     if (!(t - s?.at < 18e5)) {// 30 idle minutes
       s = {id: rid(), n: (s?.n || 0) + 1};
       if (ses) flush(), later(pageView, 0);
@@ -97,7 +97,7 @@
       throw 0;
     }).catch(() => {
       q = b.items.concat(q).slice(-300);
-      if (++fails > 5) {
+      if (N.onLine && ++fails > 5) {
         dead = 1; q = []; closeStream();
         return store('off', now() + 6e5);
       }
@@ -232,7 +232,12 @@
     flush: () => schedule(0)
   };
   let ready, early = Array.isArray(old) ? old : [];
-  const api = w.clickto = {v: 1, decision: null, push: safe(a => ready ? (key() != last && pageView(1), impl[a[0]](...a.slice(1))) : early.push(a))};
+  function drain() {
+    key() != last && pageView(1);
+    ready = 1;
+    early.splice(0).forEach(api.push);
+  }
+  const api = w.clickto = {v: 1, decision: null, push: safe(a => ready && key() == last && !early[0] ? impl[a[0]](...a.slice(1)) : early.push(a) && ready && later(drain, 40))};
   for (const n in impl) api[n] = (...a) => api.push([n, ...a]);
   session();
 
@@ -240,8 +245,7 @@
     pageView();
     hist = [last];
     if (performance.getEntriesByType('navigation')[0]?.type == 'back_forward') back();
-    ready = 1;
-    early.forEach(api.push);
+    drain();
     for (const m of ['pushState', 'replaceState']) {
       const orig = history[m];
       history[m] = function (...a) {

@@ -102,6 +102,47 @@ def test_session_and_visitor_persist_across_pages_and_a_new_visit_after_30_idle_
     assert harness.wait_event("custom")[0]["data"] == {"back_after_lunch": True}
 
 
+def test_tabs_of_one_visit_share_its_session_while_any_of_them_is_active(harness, page):
+    """Idle time is counted from the last event of any tab (first-party storage), not of this tab alone: a tab
+    left open for 31 minutes while another tab was in use is still the same visit."""
+    page.clock.install()                      # the context's clock: both tabs see the same time
+    page.goto(harness.url + "/page/home")
+    harness.wait_event("page_view")
+    other = page.context.new_page()
+    try:
+        other.goto(harness.url + "/page/product")
+        harness.wait_event("page_view", count=2)
+        page.clock.fast_forward("20:00")
+        other.evaluate("clickto.set({in_other_tab: true})")
+        harness.wait_event("custom")
+        page.clock.fast_forward("11:00")      # 31 minutes after the first tab's own last event
+        page.evaluate("clickto.set({back_in_first_tab: true})")
+        harness.wait_event("custom", count=2)
+    finally:
+        other.close()
+    assert len({b["session"] for b in harness.batches}) == 1
+    assert [e["visit_count"] for e in harness.events("page_view")] == [1, 1]
+
+
+def test_a_visitor_offline_for_minutes_is_not_taken_for_a_blocked_tag(harness, page):
+    """Failures while the browser says it is offline do not count towards giving up (which silences the tag for
+    ten minutes): back online, what was queued is sent."""
+    page.expect_network_errors = True
+    page.clock.install()
+    page.goto(harness.url + "/page/home")
+    harness.wait_event("page_view")
+    page.context.set_offline(True)
+    assert page.evaluate("navigator.onLine") is False
+    page.evaluate("clickto.track('order', {value: 9})")
+    for _ in range(12):                                    # six minutes of retries, each failing at once
+        page.clock.run_for(30_000)
+        page.evaluate("new Promise(done => requestAnimationFrame(() => done()))")
+    assert page.evaluate("localStorage['clickto:test-shop:off'] || null") is None
+    page.context.set_offline(False)
+    page.clock.run_for(60_000)
+    assert harness.wait_event("order")[0]["value"] == 9
+
+
 def test_stub_queue_calls_made_before_the_tag_loaded_are_replayed(harness, page):
     page.goto(harness.url + "/page/stub")
     custom = harness.wait_event("custom")[0]
@@ -122,12 +163,16 @@ def test_an_event_tracked_before_the_page_was_read_follows_its_page_view(harness
 
 
 def test_an_event_tracked_right_after_an_spa_route_change_follows_the_new_page_view(harness, page):
+    """Frameworks change the URL first and render the new page a moment later: the call waits for the new page
+    view, and that page view describes the new page (its attributes), not the one before."""
     page.goto(harness.url + "/page/spa")
     harness.wait_event("page_view")
-    page.evaluate("go('/page/spa/confirmation', 'checkout'); clickto.track('order', {value: 42})")
+    page.evaluate("history.pushState({}, '', '/page/spa/confirmation'); clickto.track('order', {value: 42});"
+                  "setTimeout(() => document.body.dataset.clicktoPageType = 'checkout', 0)")
     harness.wait_event("order")
-    types_paths = [(e["type"], e.get("path")) for e in harness.events() if e["type"] in ("page_view", "order")]
-    assert types_paths == [("page_view", "/page/spa"), ("page_view", "/page/spa/confirmation"), ("order", None)]
+    seen = [(e["type"], e.get("path"), e.get("page_type")) for e in harness.events() if e["type"] in ("page_view", "order")]
+    assert seen == [("page_view", "/page/spa", "home"), ("page_view", "/page/spa/confirmation", "checkout"),
+                    ("order", None, None)]
 
 
 def test_spa_navigation_with_push_state_and_dedupe(harness, page):
