@@ -28,6 +28,9 @@ from rules.model import ScoreDef
 SCORE_PREFIX = "score."
 LEARNED_CACHE_SIZE = 50_000
 """Sessions whose learned scores are remembered at once (least recently used are forgotten first)."""
+LEARNED_REFRESH_SECONDS = 5.0
+"""A learned score is computed again when an event changed the session, or when its clocks moved this far since
+(timer wake-ups, presence changes): a model reads durations too, so an idle visitor's score does change."""
 
 
 @runtime_checkable
@@ -189,10 +192,12 @@ class ScoreBook:
         """
         key = (session.session_id, name)
         version = (session.version, getattr(session, "started_at", None))  # a restarted id is a new session
+        session_facts = facts.get("session")
+        clock = session_facts.get("seconds", 0.0) if isinstance(session_facts, Mapping) else 0.0
         cached = self._cache.get(key)
-        if cached is None or cached[0] != version:
+        if cached is None or cached[0] != version or abs(clock - cached[3]) >= LEARNED_REFRESH_SECONDS:
             value, problem = self._run_model(name, facts)
-            cached = (version, value, problem)
+            cached = (version, value, problem, clock)
             self._cache.pop(key, None)
             if len(self._cache) >= LEARNED_CACHE_SIZE:
                 del self._cache[next(iter(self._cache))]

@@ -57,3 +57,17 @@ def test_a_browser_in_the_buying_season_waits_for_the_general_product_rule(rules
     assert ruleset.decide(visit, NOVEMBER + 36 + 10.5, EVERYONE, record=False).channel is None
     decision = ruleset.decide(visit, NOVEMBER + 36 + 15.5, EVERYONE, record=False)
     assert decision.rule_id == "advice-on-product-pages" and decision.scores["intent"] >= 0.05
+
+
+def test_a_fast_buyer_who_then_hesitates_is_scored_as_the_hesitation_goes_on(ruleset):
+    """Straight to shipping: just under the 0.2 threshold when the page opens; idle at shipping, the durations
+    the model reads grow, and the decision at the 20 s idle wake-up computes the score again (it is not kept
+    from the page view), so the chat is offered."""
+    visit = simulate(NOVEMBER, (0, page_view("/products/3", "product", product="3")),
+                     (1, page_view("/checkout/shipping", "checkout", checkout_step="shipping", cart_value=29.9,
+                                   cart_items=1)))
+    opened = ruleset.decide(visit, NOVEMBER + 1.01, EVERYONE)
+    assert opened.channel is None and opened.scores["intent"] < 0.2
+    woken = ruleset.decide(visit, NOVEMBER + 22, EVERYONE)          # no event in between: a timer decision
+    assert (woken.channel, woken.rule_id) == ("chat", "likely-buyer-hesitating-at-shipping")
+    assert woken.scores["intent"] >= 0.2

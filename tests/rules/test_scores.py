@@ -132,16 +132,31 @@ def test_learned_score_is_cached_per_session_version():
     rs = build((Rule("intent", {"score.intent": {"$gte": 0.5}}, "chat"),),
                {"intent": ScoreDef("intent", model=Path("m"))}, {"intent": model})
     session = session_with(cart=20)
-    for offset in (1, 2, 30, 300):                      # clocks run on, no event: cached
+    for offset in (1, 2, 3, 5.9):                       # clocks run on a little, no event: cached
         assert rs.decide(session, T0 + offset, {}).rule_id is None
     assert model.calls == 1
-    session.apply({"type": "cart", "value": 70, "items": 2}, T0 + 301)
-    decision = rs.decide(session, T0 + 302, {})
+    session.apply({"type": "cart", "value": 70, "items": 2}, T0 + 6)
+    decision = rs.decide(session, T0 + 6.5, {})
     assert decision.rule_id == "intent" and decision.scores["intent"] == pytest.approx(0.7)
     assert model.calls == 2
     other = Session("other", "demo", T0)               # another session is its own cache entry
     rs.decide(other, T0 + 1, {})
     assert model.calls == 3
+
+
+def test_learned_score_follows_the_clocks_of_an_idle_visitor():
+    """A model reads durations, so without any event the score moves: a decision made LEARNED_REFRESH_SECONDS or
+    more after the last computation (a timer wake-up, a presence change) computes it again."""
+    model = CountingModel(value=lambda facts: min(1.0, facts["session"]["seconds"] / 100))
+    rs = build((Rule("intent", {"score.intent": {"$gte": 0.5}, "page.idle_seconds": {"$gte": 20}}, "chat"),),
+               {"intent": ScoreDef("intent", model=Path("m"))}, {"intent": model})
+    session = session_with(cart=20)
+    early = rs.decide(session, T0 + 21, {})
+    assert early.rule_id is None and early.scores["intent"] == pytest.approx(0.21)
+    assert rs.decide(session, T0 + 23, {}).scores["intent"] == pytest.approx(0.21)      # 2 s later: cached
+    later = rs.decide(session, T0 + 60, {})
+    assert later.rule_id == "intent" and later.scores["intent"] == pytest.approx(0.6)
+    assert model.calls == 2
 
 
 def test_merchant_score_reading_a_learned_score_computes_it():
