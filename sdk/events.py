@@ -99,8 +99,10 @@ class EventsEndpoint:
             cors.clear()
             cors.update(origin_grant(config, site, origin))  # type: ignore[arg-type]
         batch = parse_batch(data, config.max_events_per_batch, site.key)
-        decision = await service.fold(batch)
-        return json_bytes({"session": batch.session, "decision": decision})
+        folded = await service.fold(batch)
+        if folded.page_known:
+            return json_bytes({"session": batch.session, "decision": folded.decision})
+        return json_bytes({"session": batch.session, "decision": folded.decision, "page_unknown": True})
 
 
 def route_path(scope: Scope) -> str:

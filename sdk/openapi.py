@@ -84,7 +84,10 @@ def openapi_document() -> dict[str, Any]:
             "held_out": {"type": "boolean"},
             "near_misses": {"type": "array", "items": {"type": "object"}}}},
         "DecisionResponse": {"type": "object", "required": ["session", "decision"], "properties": {
-            "session": ID_SCHEMA, "decision": _ref("Decision")}},
+            "session": ID_SCHEMA, "decision": _ref("Decision"),
+            "page_unknown": {"type": "boolean", "const": True,
+                             "description": "present when the session has no page yet (the service restarted or "
+                                            "the session expired there): the tag sends a page_view again"}}},
         "Counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
                    "description": "people online per pool"},
         "PresenceUpdate": {"type": "object", "required": ["pool", "person", "online"], "properties": {

@@ -12,7 +12,7 @@ import gc
 import logging
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from rules.session import Session
 from sdk.assets import Asset, load_assets
@@ -27,6 +27,13 @@ from sdk.store import MemoryStore, SessionKey, SessionStore
 from sdk.stream import StreamHub
 
 log = logging.getLogger("clickto.sdk")
+
+
+class Folded(NamedTuple):
+    """What folding a batch gives the events endpoint."""
+
+    decision: dict[str, Any]
+    page_known: bool
 
 
 def decision_dict(decision: Any) -> dict[str, Any]:
@@ -147,8 +154,10 @@ class Service:
     def availability(self, site: str) -> dict[str, int]:
         return self.presence.counts(site)
 
-    async def fold(self, batch: Batch) -> dict[str, Any]:
-        """Apply a validated batch to its session, decide, store, push to open streams; the decision dict."""
+    async def fold(self, batch: Batch) -> Folded:
+        """Apply a validated batch to its session, decide, store, push to open streams; the decision dict, and
+        whether the session knows its current page (after a restart or an expiry it may not: the tag then
+        reports the page again)."""
         now = time.time()
         key: SessionKey = (batch.site, batch.session)
         times = batch.server_times(now, oldest=now - self.config.session_ttl)
@@ -167,8 +176,9 @@ class Service:
                 await self.store.delete(key)
                 raise
             await self.store.put(key, session, now)
+            page_known = session.pages > 0
         self.hub.publish(key, decision)
-        return decision
+        return Folded(decision, page_known)
 
     async def decide_stored(self, key: SessionKey) -> dict[str, Any] | None:
         """Decide for a stored session without a new event (timer, presence, reload, new stream)."""

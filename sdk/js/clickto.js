@@ -20,10 +20,10 @@
   const rid = () => crypto.getRandomValues(new Uint32Array(3)).join('');
   const visitor = load('v') || rid();
   store('v', visitor);
-  let ses; // {id, at, n: visit count}
+  let ses; // {id, at, n}
   function session() {
     let s = load('s') || ses, t = now();
-    if (!(t - s?.at < 18e5)) {// 30 idle minutes
+    if (!(t - s?.at < 18e5)) {
       s = {id: rid(), n: (s?.n || 0) + 1};
       if (ses) flush(), later(pageView, 0);
     }
@@ -69,7 +69,7 @@
     due = now() + ms;
     tm = later(flush, ms);
   }
-  function take() {// < 64 KB
+  function take() {
     let size = 0, n = 0;
     while (n < q.length && size < 1e4) size += q[n++].length;
     const items = q.splice(0, n), sid = ses.id;
@@ -84,7 +84,7 @@
     post(b.body).then(r => {
       if (r.ok) return r.json().then(safe(res => {
         fails = 0;
-        if ('decision' in res && b.sid == ses.id) decide(res.decision);
+        if ('decision' in res && b.sid == ses.id) decide(res.decision), res.page_unknown && pageView();
         stream();
       }), noop);
       const st = r.status;

@@ -7,6 +7,7 @@ to hold, engaged dwell counted only while the page is focused, and the conversat
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 import sdk
-from clickto.testing import free_port, serve_app
+from clickto.testing import free_port, run_coroutine, serve_app
 from sdk.testing import RULES  # product pages: community after 1 s of engaged dwell
 from tests.sdk.tag_harness import WAIT, page_html
 
@@ -145,3 +146,24 @@ def test_a_refused_event_is_dropped_and_the_rest_of_its_batch_still_arrives(tmp_
         expect(page.get_by_role("button", name="Chat with an advisor")).to_be_visible(timeout=WAIT * 1000)
         assert page.evaluate("clickto.decision.rule") == "big-cart"
     assert 422 in answers and answers[-1] == 200
+
+
+def test_a_page_whose_session_the_service_lost_reports_its_page_again(tmp_path, page):
+    """A restart of the in-memory service (a deploy) or an expiry there loses the session: the next batch gets
+    ``page_unknown`` and the tag sends the page view again, so page rules (here: 1 s of engaged dwell on a
+    product page) work on the open page without a navigation."""
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(RULES)
+    with shop_and_service(page, rules_path) as (url, service_app, _received):
+        page.goto(url)
+        button = page.get_by_role("button", name="Ask the community")
+        expect(button).to_be_visible(timeout=WAIT * 1000)
+        session = page.evaluate("JSON.parse(localStorage['clickto:demo:s']).id")
+        store = service_app.state.store
+        run_coroutine(store.delete(("demo", session)))
+        page.evaluate("clickto.set({after_the_restart: true})")
+        page.wait_for_function("clickto.decision === null || clickto.decision.rule !== 'product-dwell'",
+                               timeout=WAIT * 1000)  # the empty session decided nothing at first
+        expect(button).to_be_visible(timeout=WAIT * 1000)
+        restored = run_coroutine(store.get(("demo", session), time.time()))
+        assert restored.pages == 1 and restored.page_type == "product"
