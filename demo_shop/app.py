@@ -7,6 +7,7 @@ the standard library (no python-multipart needed).
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -34,12 +35,15 @@ from demo_shop.catalogue import (
     search,
     sort_products,
 )
-from demo_shop.checkout import COUNTRIES, validate_address, validate_payment
+from demo_shop.checkout import COUNTRIES, MAX_LENGTH, validate_address, validate_payment
 from demo_shop.state import StateCookie
 
 HERE = Path(__file__).parent
 MAX_FORM_BYTES = 16 * 1024
 STEPS = ("address", "shipping", "payment")
+QUANTITY = re.compile(r"-?[0-9]{1,6}")       # ASCII digits only: int() would also take "٣" or "1_0"
+FLASH_RESERVE = 400                          # bytes: more than the longest message the shop shows
+CART_CHANGED = "Your cart changed (in another tab or window): please check the new total before you pay."
 
 
 class Shop:
@@ -53,7 +57,8 @@ class Shop:
         self.online_path = online_path
         self.cookie = StateCookie(secret)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
-        self.templates.env.globals.update(euros=euros, art=product_svg, categories=CATEGORIES, steps=STEPS)
+        self.templates.env.globals.update(euros=euros, art=product_svg, categories=CATEGORIES, steps=STEPS,
+                                          max_length=MAX_LENGTH)
 
     # -- helpers ---------------------------------------------------------------------------------------------
     def page(self, request: Request, state: dict[str, Any], template: str, describes: dict[str, Any],
@@ -87,11 +92,9 @@ class Shop:
 
     @staticmethod
     def quantity(value: str) -> int | None:
-        """The quantity typed in a form, or None when it is not a whole number."""
-        try:
-            return int(value.strip())
-        except (AttributeError, ValueError):
-            return None
+        """The quantity typed in a form, or None when it is not a whole number in ASCII digits."""
+        text = value.strip() if isinstance(value, str) else ""
+        return int(text) if QUANTITY.fullmatch(text) else None
 
     # -- catalogue -------------------------------------------------------------------------------------------
     async def home(self, request: Request) -> Response:
@@ -193,7 +196,8 @@ class Shop:
         shipping = method.cost(subtotal) if method else None
         return self.page(request, state, f"checkout_{step}.html", {"type": "checkout", "checkout-step": step},
                          status_code=status_code, step=step, lines=carts.lines(cart), subtotal=subtotal,
-                         method=method, shipping=shipping, total=subtotal + (shipping or 0), **context)
+                         method=method, shipping=shipping, total=subtotal + (shipping or 0),
+                         cart_check=carts.fingerprint(cart, state.get("shipping")), **context)
 
     def guard(self, state: dict[str, Any], step: str) -> str | None:
         """Where to send a visitor who skipped ahead: empty cart → cart, missing earlier step → that step."""
@@ -211,6 +215,10 @@ class Shop:
             return self.redirect(target, state)
         if request.method == "POST":
             result = validate_address(await self.form(request))
+            if result.ok and not self.cookie.fits(self.fullest_state(state, result.values)):
+                result.errors[roomiest_field(result.values)] = (
+                    "Your address is too long for your browser to keep: please shorten this field. Letters "
+                    "beyond A-Z take 2 to 4 times the room, emoji 4 times.")
             if result.ok:
                 state["address"] = result.values
                 return self.redirect("/checkout/shipping", state)
@@ -241,13 +249,27 @@ class Shop:
         if (target := self.guard(state, "payment")):
             return self.redirect(target, state)
         if request.method == "POST":
-            result = validate_payment(await self.form(request))
-            if result.ok:
+            form = await self.form(request)
+            result = validate_payment(form)
+            changed = form.get("cart_check") != carts.fingerprint(state["cart"], state["shipping"])
+            if result.ok and not changed:
                 return self.redirect("/checkout/confirmation", self.place_order(state, result.values["card_last4"]))
             safe = {k: v for k, v in result.values.items() if k in ("card_name", "expiry")}
-            return self.checkout_page(request, state, "payment", 422, values=safe, errors=result.errors)
+            if changed:                         # show the new total; charge nothing the visitor did not see
+                state["flash"] = CART_CHANGED
+            return self.checkout_page(request, state, "payment", 409 if changed else 422, values=safe,
+                                      errors=result.errors)
         return self.checkout_page(request, state, "payment", values={"card_name": state["address"]["name"]},
                                   errors={})
+
+    def fullest_state(self, state: dict[str, Any], address: dict[str, str]) -> dict[str, Any]:
+        """The largest state a visitor with ``address`` can reach: an order placed with it, then every product
+        at the quantity limit in a new cart, the longest shipping method and a message. If that fits in the
+        cookie, no later step can push it over the browser's limit (where it would be dropped silently)."""
+        full_cart = {"cart": dict.fromkeys(PRODUCTS, carts.MAX_QUANTITY),
+                     "shipping": max(carts.SHIPPING_METHODS, key=len)}
+        ordered = self.place_order({**state, "address": address, **full_cart}, "0000")
+        return {**ordered, **full_cart, "flash": "x" * FLASH_RESERVE}
 
     def place_order(self, state: dict[str, Any], card_last4: str) -> dict[str, Any]:
         cart = state.get("cart", {})
@@ -257,7 +279,7 @@ class Shop:
             "number": "NW-" + "".join(secrets.choice("0123456789") for _ in range(8)),
             "subtotal": subtotal, "shipping": method.cost(subtotal), "total": subtotal + method.cost(subtotal),
             "items": carts.item_count(cart), "method": method.name, "email": state["address"]["email"],
-            "card_last4": card_last4,
+            "card_last4": card_last4, "recorded": False,
         }
         for key in ("cart", "shipping"):
             state.pop(key, None)
@@ -268,8 +290,13 @@ class Shop:
         order = state.get("order")
         if not order:
             return self.redirect("/cart", state)
+        # the order event goes to the tag once: a reload or a later visit must not count the order again
+        record = order.get("recorded") is False
+        if record:
+            state["order"] = {**order, "recorded": True}
         return self.page(request, state, "checkout_confirmation.html",
-                         {"type": "checkout", "checkout-step": "confirmation"}, order=order, step="confirmation")
+                         {"type": "checkout", "checkout-step": "confirmation"}, order=order, step="confirmation",
+                         record_order=record)
 
     async def checkout_start(self, request: Request) -> Response:
         return RedirectResponse("/checkout/address", status_code=303)
@@ -302,6 +329,11 @@ class Shop:
             Route("/robots.txt", self.robots),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ]
+
+
+def roomiest_field(address: dict[str, str]) -> str:
+    """The address field that takes the most bytes in the cookie: the one worth shortening."""
+    return max((name for name in address if name != "country"), key=lambda name: len(address[name].encode()))
 
 
 def create_app(tag_src: str | None, site_key: str = "demo", extra_head: str = "", *,

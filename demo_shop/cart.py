@@ -6,6 +6,8 @@ into priced lines and enforce the quantity bounds.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from demo_shop.catalogue import PRODUCTS, Product
@@ -76,3 +78,13 @@ def set_quantity(cart: dict[str, int], product_id: str, quantity: int) -> dict[s
 
 def remove(cart: dict[str, int], product_id: str) -> dict[str, int]:
     return {pid: qty for pid, qty in cart.items() if pid != product_id}
+
+
+def fingerprint(cart: dict[str, int], shipping_id: str | None) -> str:
+    """A short digest of what a payment would charge (lines, shipping method, total): the payment form carries
+    it, so a cart changed in another tab after the page showed "Pay €…" is noticed instead of charged."""
+    subtotal = subtotal_cents(cart)
+    method = SHIPPING_METHODS.get(shipping_id or "")
+    total = subtotal + (method.cost(subtotal) if method else 0)
+    charged = [sorted((line.product.id, line.quantity) for line in lines(cart)), shipping_id, total]
+    return hashlib.sha256(json.dumps(charged).encode()).hexdigest()[:16]

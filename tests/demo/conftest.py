@@ -36,3 +36,16 @@ def to_payment(client: TestClient, product_id: str = "7", method: str = "standar
     add(client, product_id)
     assert client.post("/checkout/address", data=ADDRESS).url.path == "/checkout/shipping"
     assert client.post("/checkout/shipping", data={"method": method}).url.path == "/checkout/payment"
+
+
+def cart_check(html: str) -> str:
+    """The cart fingerprint a payment page's form carries (what its "Pay" button charges)."""
+    found = re.search(r'name="cart_check" value="([0-9a-f]+)"', html)
+    assert found, "no cart_check in the payment form"
+    return found.group(1)
+
+
+def pay(client: TestClient, **card: str):
+    """Submit the payment form as the browser would: the page's own cart_check plus ``CARD`` with ``card``."""
+    check = cart_check(client.get("/checkout/payment").text)
+    return client.post("/checkout/payment", data={**CARD, **card, "cart_check": check})

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from clickto.testing import free_port, run_coroutine, serve_app
 from e2e.pages import ProductPage
 
-from .conftest import CARD, to_payment
+from .conftest import pay, to_payment
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +58,24 @@ def test_confirmation_page_records_the_order_and_the_session_becomes_a_row(brows
 
 def test_confirmation_page_pushes_the_order_value(client):
     to_payment(client, product_id="7", method="express")          # €899.00 + €9.90
-    page = client.post("/checkout/payment", data=CARD).text
+    page = pay(client).text
     assert "window.clickto = window.clickto || [];" in page
     assert "clickto.push(['track', 'order', {value: 908.9}]);" in page
     assert "'order'" not in client.get("/cart").text                # only the confirmation records an order
+
+
+def test_the_order_is_recorded_once_not_on_every_reload_or_later_visit(client):
+    """A reload of the confirmation or a visit days later (the cookie lives 14 days) showed the page again with
+    the order event: the site statistics counted the order value twice and later sessions looked like buyers."""
+    to_payment(client, product_id="7", method="express")
+    first = pay(client).text
+    assert first.count("clickto.push(['track', 'order'") == 1
+    number = re.search(r'data-testid="order-number">(NW-\d{8})<', first).group(1)
+    client.get("/")
+    for later in (client.get("/checkout/confirmation"), client.get("/checkout/confirmation")):
+        assert later.url.path == "/checkout/confirmation"
+        assert number in later.text and 'data-testid="order-total">€908.90' in later.text   # still shown
+        assert "'order'" not in later.text                                                   # not recorded again
+    to_payment(client, product_id="1")                                 # a new order is recorded, once
+    assert "clickto.push(['track', 'order', {value: 189.0}]);" in pay(client).text
+    assert "'order'" not in client.get("/checkout/confirmation").text

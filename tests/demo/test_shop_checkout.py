@@ -9,7 +9,7 @@ import pytest
 
 from demo_shop.checkout import luhn_ok, validate_address, validate_payment
 
-from .conftest import ADDRESS, CARD, add, body_attributes, to_payment
+from .conftest import ADDRESS, CARD, add, body_attributes, cart_check, pay, to_payment
 
 
 def test_address_validation_names_each_bad_field():
@@ -82,7 +82,7 @@ def test_shipping_offers_several_methods_and_requires_one(client):
 
 def test_payment_errors_do_not_echo_card_number_or_cvc(client):
     to_payment(client)
-    response = client.post("/checkout/payment", data={**CARD, "card_number": "4242 4242 4242 4241", "cvc": "99"})
+    response = pay(client, card_number="4242 4242 4242 4241", cvc="99")
     assert response.status_code == 422
     assert "4242 4242 4242 4241" not in response.text
     assert 'id="f-card_number-error"' in response.text and 'id="f-cvc-error"' in response.text
@@ -92,7 +92,7 @@ def test_full_checkout_places_an_order_and_empties_the_cart(client):
     to_payment(client, product_id="7", method="express")          # €899.00 + €9.90
     payment = client.get("/checkout/payment").text
     assert 'data-testid="checkout-total">€908.90' in payment
-    response = client.post("/checkout/payment", data=CARD)
+    response = pay(client)
     assert response.url.path == "/checkout/confirmation"
     number = re.search(r'data-testid="order-number">(NW-\d{8})<', response.text)
     assert number, response.text
@@ -113,3 +113,43 @@ def test_oversized_form_is_refused(client):
     response = client.post("/checkout/address", content=b"name=" + b"x" * 20000,
                            headers={"content-type": "application/x-www-form-urlencoded"})
     assert response.status_code == 413
+
+
+def test_a_cart_changed_in_another_tab_is_shown_again_not_charged(client):
+    """Tab 1 shows "Pay €908.90"; tab 2 (same cookie) adds a camera; tab 1's Pay must not charge €2,607.90."""
+    to_payment(client, product_id="7", method="express")             # €899.00 + €9.90
+    tab1 = client.get("/checkout/payment").text
+    assert "Pay €908.90" in tab1
+    add(client, "8")                                                  # tab 2
+    response = client.post("/checkout/payment", data={**CARD, "cart_check": cart_check(tab1)})
+    assert response.status_code == 409 and response.url.path == "/checkout/payment"
+    assert ('<p class="flash" role="status">Your cart changed (in another tab or window): please check the new '
+            'total before you pay.</p>') in response.text
+    assert "Pay €908.90" not in response.text and "Pay €2,607.90" in response.text
+    assert 'value="Ana Silva"' in response.text and 'value="4242 4242 4242 4242"' not in response.text
+    assert client.get("/checkout/confirmation").url.path == "/cart"   # no order was placed
+    confirmation = client.post("/checkout/payment", data={**CARD, "cart_check": cart_check(response.text)})
+    assert confirmation.url.path == "/checkout/confirmation"
+    assert 'data-testid="order-total">€2,607.90' in confirmation.text
+
+
+@pytest.mark.parametrize("change", ["quantity", "shipping", "removed"])
+def test_any_change_to_what_pay_charges_is_caught(client, change):
+    to_payment(client, product_id="7", method="express")
+    add(client, "1")
+    seen = cart_check(client.get("/checkout/payment").text)
+    if change == "quantity":
+        client.post("/cart/update", data={"product_id": "1", "quantity": "2"})
+    elif change == "shipping":
+        client.post("/checkout/shipping", data={"method": "next-day"})
+    else:
+        client.post("/cart/remove", data={"product_id": "1"})
+    assert client.post("/checkout/payment", data={**CARD, "cart_check": seen}).status_code == 409
+    assert client.get("/checkout/confirmation").url.path == "/cart"   # no order was placed
+
+
+def test_a_payment_form_without_the_cart_check_is_not_charged(client):
+    to_payment(client)
+    response = client.post("/checkout/payment", data=CARD)
+    assert response.status_code == 409 and "Your cart changed" in response.text
+    assert pay(client).url.path == "/checkout/confirmation"

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from demo_shop import create_app
 
-from .conftest import ADDRESS, CARD, add, body_attributes, to_payment
+from .conftest import ADDRESS, add, body_attributes, pay, to_payment
 
 
 def test_each_page_describes_itself(client):
@@ -34,7 +34,7 @@ def test_checkout_pages_name_their_step_and_carry_the_cart(client):
         attributes = body_attributes(response.text)
         assert attributes["page-type"] == "checkout" and attributes["checkout-step"] == step
         assert attributes["cart-value"] == "1699.00" and attributes["cart-items"] == "1"
-    confirmation = client.post("/checkout/payment", data=CARD)
+    confirmation = pay(client)
     assert body_attributes(confirmation.text)["checkout-step"] == "confirmation"
 
 
