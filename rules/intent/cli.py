@@ -64,11 +64,11 @@ def _train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clickto train",
         description="Train the purchase-intent model (estimator chosen by stratified cross-validation, calibrated "
-                    "probability) and write model.json + metadata.json to DIR.")
+                    "probability) and write model.json, metadata.json and split.json to DIR.")
     parser.add_argument("--data", action="append", required=True, metavar="CSV",
                         help="training CSV in the UCI online-shoppers columns; repeat to merge several "
                              "(e.g. the public data and the shop's own exported sessions)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder for model.json and metadata.json")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for model.json, metadata.json and split.json")
     parser.add_argument("--features", choices=sorted(FEATURE_SETS), default="live",
                         help="live: what a new install knows (default); all: every column incl. site statistics; "
                              "own: live plus device and traffic source, for the shop's own exported rows only")
