@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any
 
-from rules.condition_syntax import ORDER_OPERATORS, Path, is_number, is_operator_object, show, suggestion
+from rules.condition_syntax import ORDER_OPERATORS, Path, is_operator_object, json_type, show, suggestion
 from rules.facts import Fact
 
 Finding = tuple[Path, str, Any, str]
@@ -33,21 +33,6 @@ _LIST_ONLY = ("$size", "$all", "$alli", "$elemMatch")
 _YAML_NUMBER = re.compile(r"[-+]?(?:0|[1-9][0-9]*|[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?)")
 """Decimal numbers YAML 1.1 reads as numbers when unquoted (``1e3`` without a dot and sign is text there, and so
 is ``08``: a leading zero means octal, and 8 is no octal digit)."""
-
-
-def json_type(value: Any) -> str:
-    """GrowthBook's name for a value's JSON type (``bool`` is not a number)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if is_number(value):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    return "object"
 
 
 def fact_operand_problems(fact: Fact, value: Any) -> list[Finding]:

@@ -61,6 +61,21 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def json_type(value: Any) -> str:
+    """GrowthBook's name for a value's JSON type (``bool`` is not a number)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if is_number(value):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return "object"
+
+
 def is_operator_object(value: Any) -> bool:
     """GrowthBook's test: a mapping whose keys all start with ``$`` (``{}`` included) holds operators."""
     return isinstance(value, Mapping) and all(isinstance(k, str) and k.startswith("$") for k in value)

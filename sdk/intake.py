@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.types import Receive
 
 from rules import EventError
+from rules.condition_syntax import json_type
 from rules.session import validate_event
 from sdk.errors import ApiError
 
@@ -190,20 +191,3 @@ def parse_batch(data: Any, max_events: int, site: str | None = None) -> Batch:
             where = f"events[{index}].{error.field}" if error.field else f"events[{index}]"
             raise ApiError(422, f"{where}: {error.message}", where) from None
     return Batch(site, session, visitor, sent_at, events)  # type: ignore[arg-type]
-
-
-def json_type(value: Any) -> str:
-    """The JSON name of a decoded value's type, for error messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
