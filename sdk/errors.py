@@ -27,23 +27,13 @@ class ApiError(Exception):
         return {"error": self.message, "field": self.field}
 
 
-def json_text(payload: object) -> str:
-    """``payload`` as compact JSON text, non-ASCII kept as is.
+def json_bytes(payload: object) -> bytes:
+    """``payload`` as compact UTF-8 JSON, non-ASCII kept as is.
 
     A lone UTF-16 surrogate (``"\\ud800"`` is valid JSON, so a client can send one and have it echoed in an
     error message, a conversation or custom data) cannot be encoded as UTF-8: such a payload is written with
     ASCII escapes instead, which is the same JSON to every reader. The common case pays nothing extra.
     """
-    text: str = ujson.dumps(payload, ensure_ascii=False, escape_forward_slashes=False)
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return ujson.dumps(payload, ensure_ascii=True, escape_forward_slashes=False)
-    return text
-
-
-def json_bytes(payload: object) -> bytes:
-    """``json_text(payload)`` as the UTF-8 bytes of a response body."""
     try:
         return ujson.dumps(payload, ensure_ascii=False, escape_forward_slashes=False).encode()
     except UnicodeEncodeError:

@@ -100,9 +100,10 @@ class EventsEndpoint:
             cors.update(origin_grant(config, site, origin))  # type: ignore[arg-type]
         batch = parse_batch(data, config.max_events_per_batch, site.key)
         folded = await service.fold(batch)
-        if folded.page_known:
-            return json_bytes({"session": batch.session, "decision": folded.decision})
-        return json_bytes({"session": batch.session, "decision": folded.decision, "page_unknown": True})
+        answer: dict[str, Any] = {"session": batch.session, "decision": folded.decision}
+        if not folded.page_known:
+            answer["page_unknown"] = True
+        return json_bytes(answer)
 
 
 def route_path(scope: Scope) -> str:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from sdk.errors import json_text
+from sdk.errors import json_bytes
 
 from sdk.store import SessionKey
 
@@ -35,8 +35,7 @@ def signature(decision: dict[str, Any] | None) -> tuple | None:
 
 
 def sse_message(decision: dict[str, Any]) -> bytes:
-    data = json_text(decision)
-    return f"event: decision\ndata: {data}\n\n".encode()
+    return b"event: decision\ndata: " + json_bytes(decision) + b"\n\n"
 
 
 class Subscriber:
