@@ -1,7 +1,9 @@
-"""The browser files the service hands out: read once at start, with an ETag and a gzip copy.
+"""The browser files the service hands out: read once at start, compacted, with an ETag and a gzip copy.
 
 Every shop page loads ``clickto.js``, so it is served from memory, revalidated with ``If-None-Match``
-(304 without a body) and sent gzipped to browsers that accept it.
+(304 without a body) and sent gzipped to browsers that accept it. The files in ``sdk/js`` are the readable
+source (indented, commented); what is served drops the indentation and the comment lines (``compact_js``),
+the only transformation, made here at start-up so that there is still no build step.
 """
 
 from __future__ import annotations
@@ -17,6 +19,19 @@ from starlette.responses import Response
 ASSETS = ("clickto.js", "clickto-panel.js")
 
 
+def compact_js(source: str) -> str:
+    """``source`` without the whitespace that starts its lines and without its lines that are only a ``//``
+    comment: a quarter of the tag's gzip size. Nothing else changes, so no line is joined to another and
+    no statement can change meaning (automatic semicolons stay where they were). A source where a line
+    may continue a string (an odd number of backticks on a line, a backslash at its end) is returned as it is.
+    """
+    lines = source.split("\n")
+    if any(line.count("`") % 2 or line.endswith("\\") for line in lines):
+        return source
+    kept = (line.lstrip(" \t") for line in lines)
+    return "\n".join(line for line in kept if not line.startswith("//"))
+
+
 @dataclass(frozen=True)
 class Asset:
     name: str
@@ -26,7 +41,10 @@ class Asset:
 
     @classmethod
     def read(cls, path: Path) -> "Asset":
+        """The file at ``path`` as it is served (JavaScript compacted by ``compact_js``)."""
         body = path.read_bytes()
+        if path.suffix == ".js":
+            body = compact_js(body.decode("utf-8")).encode("utf-8")
         digest = hashlib.sha256(body).hexdigest()[:20]
         return cls(path.name, body, gzip.compress(body, compresslevel=9, mtime=0), f'"{digest}"')
 

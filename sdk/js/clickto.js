@@ -1,7 +1,8 @@
 /* clickto tag: docs/sdk.md */
 ((w, d) => {
   const old = w.clickto;
-  if (old?.v) return;
+  // the top window only: a framed page (size chart, 3-D Secure) would take over the visit
+  if (old?.v || w != w.top) return;
   const L = location, N = navigator, M = Math, J = JSON.stringify, now = Date.now, noop = () => {};
   const safe = f => (...a) => {try {return f(...a);} catch {}};
   const on = (t, e, f, o) => t.addEventListener(e, safe(f), o || true);
@@ -13,7 +14,7 @@
   if (!script) return;
   const site = script.dataset.site || '', base = new URL('.', script.src).href, url = base + 'v1/events';
 
-  // storage: first-party, memory if it throws
+  // storage
   const mem = {}, KEY = 'clickto:' + site + ':';
   const load = k => {try {return JSON.parse(localStorage[KEY + k] || null);} catch {return mem[k];}};
   const store = (k, v) => {mem[k] = v; try {localStorage[KEY + k] = J(v);} catch {}};
@@ -21,11 +22,13 @@
   const visitor = load('v') || rid();
   store('v', visitor);
   let ses; // {id, at, n}
-  function session() {
-    let s = load('s') || ses, t = now();
+  function session(viewing) {
+    let s = load('s'), t = now();
+    // storage that stopped taking writes (quota) holds an older session than memory
+    if (!s || ses?.at > s.at) s = ses;
     if (!(t - s?.at < 18e5)) {
       s = {id: rid(), n: (s?.n || 0) + 1};
-      if (ses) flush(), later(pageView, 0);
+      if (ses) flush(), viewing || later(pageView, 0);
     }
     s.at = t;
     store('s', ses = s);
@@ -75,7 +78,7 @@
     const items = q.splice(0, n), sid = ses.id;
     return {sid, items, body: `{"site":${J(site)},"session":"${sid}","visitor":"${visitor}","sent_at":${now()},"events":[${items}]}`};
   }
-  const post = body => fetch(url, {method: 'POST', body, keepalive: true, credentials: 'omit', headers: {'Content-Type': 'text/plain'}});
+  const post = body => new Promise(r => r(fetch(url, {method: 'POST', body, keepalive: true, credentials: 'omit', headers: {'Content-Type': 'text/plain'}})));
   function flush() {
     clearTimeout(tm); tm = 0;
     if (sending || backoff || dead || !q.length) return;
@@ -88,7 +91,7 @@
         stream();
       }), noop);
       const st = r.status;
-      if (st < 500 && st != 408 && st != 429) {// 4xx
+      if (st < 500 && st != 408 && st != 429) {
         return r.json().then(safe(er => {
           const i = /^events\[(\d+)\]/.exec(er.field);
           if (i && b.items.length > 1) {b.items.splice(i[1], 1); q = b.items.concat(q);}
@@ -107,7 +110,7 @@
   function beacon() {
     while (!dead && q.length) {
       const body = take().body;
-      N.sendBeacon(url, body) || post(body).catch(noop);
+      N.sendBeacon?.(url, body) || post(body).catch(noop);
     }
   }
 
@@ -142,7 +145,8 @@
       btn = host.shadowRoot.lastChild;
       host.dataset.clicktoButton = btn.dataset.clicktoButton = ch;
       btn.onclick = safe(click);
-      d.body.appendChild(host);
+      // not into <body>: a transform there would carry it off screen, a swapped body (Turbo) away
+      d.documentElement.appendChild(host);
       push('button_shown', {channel: ch, rule}, 1e3);
     }
     shown = {channel: ch, rule, label};
@@ -162,17 +166,18 @@
 
   // collectors
   const FIELD = /^(INPUT|SELECT|TEXTAREA)$/, errs = {};
-  let here, last, hist = [], hi = 0, vis, act = 0, exitAt = 0, lastField;
-  const key = () => L.pathname + L.search + (/^#[!/]/.test(L.hash) ? L.hash : '');
-  const visible = () => d.visibilityState == 'visible' && d.hasFocus();
+  let here, last, lp, hist = [], hi = 0, vis, act = 0, exitAt = 0, lastField;
+  const hr = () => L.pathname + (/^#[!/]/.test(L.hash) ? L.hash : ''), key = () => L.search + hr();
+  const visible = () => !d.hidden && d.hasFocus();
   function pageView(spa) {
     const ref = spa == 1 ? here : d.referrer;
     pg = page();
     last = key();
+    lp = hr();
     here = L.href;
     push('page_view', {
       url: str(here), path: L.pathname, title: str(d.title), referrer: str(ref), spa: spa == 1,
-      device: dev, visit_count: session().n, visible: vis = visible(), ...pg
+      device: dev, visit_count: session(1).n, visible: vis = visible(), ...pg
     });
   }
   function pageChanged() {
@@ -190,7 +195,7 @@
     else if (hist[hi - 1] == k) hi--, kind = 0;
     else if (hist[hi + 1] == k) hi++;
     later(() => {
-      if (key() != last) pageView(1);
+      if (key() != last) kind == 'r' && hr() == lp ? (last = key(), here = L.href) : pageView(1);
       kind || back();
     }, 30);
   }
@@ -246,7 +251,7 @@
     hist = [last];
     if (performance.getEntriesByType('navigation')[0]?.type == 'back_forward') back();
     drain();
-    for (const m of ['pushState', 'replaceState']) {
+    for (const m of words('pushState replaceState')) {
       const orig = history[m];
       history[m] = function (...a) {
         const r = orig.apply(this, a);
@@ -262,8 +267,7 @@
       beacon();
     });
     on(d, 'visibilitychange', () => {visibility(); if (d.hidden) schedule(0);});
-    on(w, 'focus', visibility);
-    on(w, 'blur', visibility);
+    for (const e of words('focus blur')) on(w, e, visibility);
     for (const e of words('pointerdown pointermove keydown scroll wheel')) on(w, e, () => {
       if (now() - act > 2e3) push('activity', {}, 1e3, act = now());
     }, {capture: true, passive: true});

@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from sdk.assets import Asset
+
 JS_DIR = Path(__file__).resolve().parents[2] / "sdk" / "js"
 SITE = "test-shop"
 WAIT = 15.0
@@ -73,6 +75,13 @@ PAGES: dict[str, str] = {
              "clickto.push(['cart', {value: 12.5, items: 1}]);</script>",
         body_attrs='data-clickto-page-type="info"', title="Stub"),
     "plain": page_html("<h1 id='plain'>Plain page</h1><p style='margin:0'>text</p>", title="Plain"),
+    # a tagged page of the same shop in a frame (size chart, reviews, 3-D Secure)
+    "framed": page_html("<h1>Product</h1><iframe id='chart' src='/page/home' title='size chart'></iframe>",
+                        body_attrs='data-clickto-page-type="product"', title="Framed"),
+    # a long page whose <body> has a transform (a containing block for position: fixed)
+    "transformed": page_html("<h1>Product</h1><div style='height:4000px'>long</div>",
+                             body_attrs='data-clickto-page-type="product" style="transform:translateZ(0)"',
+                             title="Transformed"),
     # the tag loaded without async and an order tracked at once, while the document is still being parsed
     "order-early": page_html(
         "<h1>Thank you</h1>", tag=False, title="Order confirmed",
@@ -179,7 +188,8 @@ class Harness:
 
     def _js(self, name: str) -> Callable[[Request], Any]:
         async def serve(request: Request) -> Response:
-            return Response((JS_DIR / name).read_bytes(), media_type="application/javascript",
+            # what the service serves (compacted), read per request: the tests always run the current file
+            return Response(Asset.read(JS_DIR / name).body, media_type="application/javascript",
                             headers={"Cache-Control": "no-store"})
         return serve
 

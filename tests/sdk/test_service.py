@@ -13,6 +13,7 @@ from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from sdk import create_app
+from sdk.assets import Asset, compact_js
 from sdk.testing import ADMIN, ANA_TOKEN, SHOP, batch, page_view, service_config
 from clickto.testing import run_coroutine
 
@@ -228,6 +229,22 @@ def test_panel_and_head(client):
     assert client.get("/clickto-panel.js").text.startswith("/* panel")
     head = client.head("/clickto.js", headers={"accept-encoding": "identity"})
     assert head.status_code == 200 and head.content == b"" and int(head.headers["content-length"]) > 0
+
+
+def test_javascript_is_served_without_indentation_and_comment_lines(tmp_path):
+    source = "/* tag */\n(() => {\n  // why\n  const a = 'http://x'; // kept: not a whole line\n\tif (a) {\n    go(a);\n  }\n})();\n"
+    assert compact_js(source) == "/* tag */\n(() => {\nconst a = 'http://x'; // kept: not a whole line\nif (a) {\ngo(a);\n}\n})();\n"
+    (tmp_path / "tag.js").write_text(source)
+    asset = Asset.read(tmp_path / "tag.js")
+    assert asset.body == compact_js(source).encode() and gzip.decompress(asset.gzipped) == asset.body
+
+
+@pytest.mark.parametrize("source", [
+    "const t = `a\n    b`;\n",            # a template literal across lines keeps its spaces
+    "const s = 'a\\\n    b';\n",         # so does a string continued with a backslash
+])
+def test_javascript_that_may_continue_a_string_across_lines_is_served_as_it_is(source):
+    assert compact_js(source) == source
 
 
 def test_missing_tag_files_stop_the_service(tmp_path):

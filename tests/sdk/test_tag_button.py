@@ -54,7 +54,7 @@ def test_button_from_the_stream_shows_within_250ms_and_follows_changes(harness, 
         new MutationObserver(() => {
             const host = document.querySelector('div[data-clickto-button]');
             window.__shownAt = window.__shownAt || (host && performance.now());
-        }).observe(document.body, {childList: true});
+        }).observe(document.documentElement, {childList: true});   // where the tag attaches its host
     }""")
     harness.push_decision(COMMUNITY)
     expect(page.locator(COMMUNITY_BUTTON).first).to_be_visible()

@@ -1,0 +1,104 @@
+"""The tag on pages that do unusual things to it: full storage, wrapped or missing browser APIs, frames,
+transformed or swapped bodies, a visit that ends while the page sits in the back/forward cache."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.sdk.tag_harness import COMMUNITY
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+HOST = 'div[data-clickto-button="community"]'
+
+
+def test_full_storage_holding_an_old_session_does_not_restart_the_visit_on_every_event(harness, page):
+    """The shop's own data filled the origin's storage quota: writes fail, reads still return a session last
+    saved over 30 minutes ago. The tag keeps the session it holds in memory (it once started a new session,
+    and a page view, for every event: thousands a second)."""
+    page.goto(harness.url + "/page/plain")
+    harness.wait_event("page_view")
+    full = page.evaluate("""() => {
+        localStorage.setItem('clickto:test-shop:s', JSON.stringify({id: 'old', at: Date.now() - 31 * 60e3, n: 1}));
+        const chunk = 'x'.repeat(1 << 20);
+        let i = 0;
+        try { for (;;) localStorage.setItem('fill' + i++, chunk); } catch (e) {}
+        for (const size of [1024, 32, 1]) try { for (;;) localStorage.setItem('f' + i++, 'y'.repeat(size)); } catch (e) {}
+        try { localStorage.setItem('clickto:test-shop:probe', '{"id":"new","at":1}'); return false; } catch (e) { return e.name; }
+    }""")
+    assert full == "QuotaExceededError"
+    page.goto(harness.url + "/page/product")
+    harness.wait_event("page_view", lambda e: e["path"] == "/page/product")
+    for n in range(1, 4):
+        page.evaluate(f"clickto.set({{n: {n}}})")
+        harness.wait_event("custom", count=n)
+    views = [e["path"] for e in harness.events("page_view")]
+    assert views == ["/page/plain", "/page/product"]
+    assert len({b["session"] for b in harness.batches if b["events"]}) == 2   # the first page's, then one more
+    page.evaluate("localStorage.clear()")
+
+
+def test_a_fetch_wrapper_that_throws_once_does_not_silence_the_tag(harness, page):
+    """Shops wrap ``fetch`` (analytics, error trackers); one synchronous throw is a failed send, retried."""
+    page.add_init_script("""
+        const realFetch = window.fetch;
+        let thrown = false;
+        window.fetch = function (...args) {
+            if (!thrown && String(args[0]).includes('/v1/events')) { thrown = true; throw new TypeError('wrapper'); }
+            return realFetch.apply(this, args);
+        };
+    """)
+    page.goto(harness.url + "/page/product")
+    assert harness.wait_event("page_view")[0]["path"] == "/page/product"
+
+
+def test_without_send_beacon_what_is_left_at_pagehide_goes_with_a_keepalive_fetch(harness, page):
+    page.add_init_script("delete Navigator.prototype.sendBeacon")
+    page.goto(harness.url + "/page/home")
+    harness.wait_event("page_view")
+    assert page.evaluate("typeof navigator.sendBeacon") == "undefined"
+    # queued, then the page is hidden at once: the 60 ms flush timer has not fired, pagehide sends it
+    page.evaluate("clickto.set({leaving: true}); window.dispatchEvent(new PageTransitionEvent('pagehide'))")
+    assert harness.wait_event("custom")[0]["data"] == {"leaving": True}
+
+
+def test_the_tag_stays_out_of_frames(harness, page):
+    """A tagged page of the shop shown in a frame would report its own page view and become the visit's
+    current page (removing the top page's button): the tag runs in the top window only."""
+    harness.decision = COMMUNITY
+    page.goto(harness.url + "/page/framed")
+    expect(page.frame_locator("#chart").locator("h1")).to_have_text("Home")
+    expect(page.locator(HOST)).to_be_visible()
+    page.evaluate("clickto.set({after_frame: true})")
+    harness.wait_event("custom")
+    assert [e["path"] for e in harness.events("page_view")] == ["/page/framed"]
+    assert page.frame_locator("#chart").locator("[data-clickto-button]").count() == 0
+    assert page.frame_locator("#chart").locator("body").evaluate("() => typeof window.clickto") == "undefined"
+
+
+def test_the_button_stays_on_screen_over_a_transformed_body_and_a_swapped_one(harness, page):
+    """A transform on <body> makes it the containing block of fixed elements, and Turbo or htmx replace the
+    whole <body>: the button's host lives outside it, on <html>."""
+    harness.decision = COMMUNITY
+    page.goto(harness.url + "/page/transformed")
+    host = page.locator(HOST)
+    expect(host).to_be_in_viewport()
+    page.evaluate("document.body = Object.assign(document.createElement('body'), {innerHTML: '<h1>Next</h1>'})")
+    expect(host).to_be_in_viewport()
+    expect(page.get_by_role("button", name="Ask the community")).to_be_visible()
+
+
+def test_a_back_forward_cache_restore_after_the_visit_ended_is_one_page_view(harness, page):
+    """Restored after 31 idle minutes: one page view, the first of the new visit (there were two)."""
+    page.clock.install()
+    page.goto(harness.url + "/page/product")
+    first = harness.wait_event("page_view")[0]
+    page.clock.fast_forward("31:00")
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    harness.wait_event("back")
+    page.evaluate("clickto.set({after: 1})")
+    page.clock.run_for(1000)
+    harness.wait_event("custom")
+    views = harness.events("page_view")
+    assert [v["visit_count"] for v in views] == [first["visit_count"], first["visit_count"] + 1]
