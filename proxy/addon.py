@@ -2,7 +2,7 @@
 
     mitmdump -s proxy/addon.py --set clickto_server=http://127.0.0.1:8000 --set clickto_site=demo
 
-Everything that is not a top-level or frame HTML document of a matching host passes through byte for
+Everything that is not a top-level HTML document of a matching host passes through byte for
 byte (see ``skip_reason``); documents get exactly one tag, Content-Encoding and Content-Length kept
 consistent, and CSP headers rewritten just enough (``proxy/csp.py``).
 """
@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from mitmproxy import ctx, exceptions, http
 
+from proxy.bodycoding import join_codings
 from proxy.document import Rewritten, decode_body, rewrite
 from proxy.hosts import HostPattern, host_matches, matches_any, parse_host_patterns  # noqa: F401 (host_matches: API)
 from proxy.injection import ConfigError, TagConfig
@@ -31,7 +32,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-DOCUMENT_DESTS = frozenset({"document", "iframe", "frame"})
+# Top-level documents only: the tag does nothing in a frame (a framed page would take over the visit), so a
+# frame's document keeps its bytes, and its policy is not loosened for nothing.
+DOCUMENT_DESTS = frozenset({"document"})
 INJECTABLE_STATUS = frozenset({200, 203}) | frozenset(range(400, 600))
 DIGEST_HEADERS = ("content-md5", "digest", "content-digest", "repr-digest")
 CONDITIONAL_HEADERS = ("if-none-match", "if-modified-since")
@@ -60,8 +63,8 @@ def header_map(headers: http.Headers) -> dict[str, str]:
 
 
 def request_wants_document(headers: Mapping[str, str]) -> str | None:
-    """None when the request (its lower-cased headers) is for a document or frame; else why it is
-    not (XHR/fetch fragments)."""
+    """None when the request (its lower-cased headers) is for a top-level document; else why it is
+    not (frames, XHR/fetch fragments)."""
     if headers.get("x-requested-with", "").lower() == "xmlhttprequest":
         return "XMLHttpRequest"
     dest = headers.get("sec-fetch-dest")
@@ -111,6 +114,7 @@ class ClicktoInjector:
         self.log_each = False
         self._logged_hosts: set[str] = set()
         self._trusted_types_hosts: set[str] = set()
+        self._sandboxed_hosts: set[str] = set()
         self.injected = 0
         self.passed = 0
 
@@ -214,7 +218,8 @@ class ClicktoInjector:
         if reason is None:
             raw = response.raw_content
             csp_headers = response.headers.get_all("content-security-policy") if "content-security-policy" in headers else []
-            coding = headers.get("content-encoding")
+            # every Content-Encoding line counts (browsers join them): "gzip" twice is a stack, left alone
+            coding = join_codings(response.headers.get_all("content-encoding")) if "content-encoding" in headers else None
             threshold = OFFLOAD_BYTES if self.reencode else OFFLOAD_BYTES_DECODED
             decoded: bytes | str | None = None
             if raw is not None and coding and len(raw) < threshold:
@@ -272,17 +277,29 @@ class ClicktoInjector:
         if result.csp_headers != csp_headers:
             response.headers.set_all("content-security-policy", result.csp_headers)
         host = flow.request.host  # not pretty_host: that parses the Host header on every call
-        if result.trusted_types and host not in self._trusted_types_hosts and len(self._trusted_types_hosts) < MAX_LOGGED_HOSTS:
-            self._trusted_types_hosts.add(host)
+        if result.trusted_types and _first_time(self._trusted_types_hosts, host):
             logger.warning(
                 "clickto: %s requires Trusted Types (CSP require-trusted-types-for): the tag loads and reports, "
                 "but cannot show its button there (docs/proxy.md, Trusted Types)", flow.request.pretty_url
+            )
+        if result.sandboxed and _first_time(self._sandboxed_hosts, host):
+            logger.warning(
+                "clickto: %s is sandboxed (CSP sandbox): its origin is opaque, so the service refuses its events "
+                "and no button shows there (docs/proxy.md, CSP sandbox)", flow.request.pretty_url
             )
         if self.log_each or (host not in self._logged_hosts and len(self._logged_hosts) < MAX_LOGGED_HOSTS):
             nonce = f" (nonce {result.nonce})" if result.nonce else ""
             more = "" if self.log_each else "; further pages of this host are tagged silently (-v lists each)"
             logger.info("clickto: tagged %s%s%s", flow.request.pretty_url, nonce, more)
             self._logged_hosts.add(host)
+
+
+def _first_time(hosts: set[str], host: str) -> bool:
+    """True the first time ``host`` is seen (remembering up to MAX_LOGGED_HOSTS hosts): one warning per host."""
+    if host in hosts or len(hosts) >= MAX_LOGGED_HOSTS:
+        return False
+    hosts.add(host)
+    return True
 
 
 def tag_style_hashes() -> tuple[str, ...]:

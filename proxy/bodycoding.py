@@ -32,6 +32,12 @@ def normalize(content_encoding: str | None) -> str:
     return "" if coding in {"", "identity"} else coding
 
 
+def join_codings(values: list[str]) -> str:
+    """The codings of every ``Content-Encoding`` line as one list, as a browser reads repeated lines (empty ones
+    add nothing)."""
+    return ", ".join(value.strip() for value in values if value.strip())
+
+
 def decode(raw: bytes, coding: str, cap: int) -> bytes:
     """Decode ``raw``; raises ``TooLarge`` beyond ``cap`` bytes, ``ValueError`` on unknown or broken data."""
     if coding == "":

@@ -26,7 +26,6 @@ class DocumentEncoding:
 
 
 ASCII_COMPATIBLE = DocumentEncoding(None, "", "none")
-_TEXT_CODECS = {"utf_16_le": "utf-16-le", "utf_16_be": "utf-16-be", "utf_16": "utf-16-le"}
 
 
 def bom(raw: bytes) -> DocumentEncoding | None:
@@ -47,18 +46,29 @@ def header_charset(content_type: str | None) -> str | None:
     return charset or None
 
 
+# The labels of the WHATWG Encoding Standard (what browsers accept) that are not ASCII-compatible. Python's
+# codec names differ ("ucs-2" is unknown to Python, "utf16" unknown to browsers), so the table decides, not
+# ``codecs.lookup``: every other label, known or not, is read by browsers as an ASCII-compatible encoding.
+_UTF16_LE_LABELS = frozenset({"csunicode", "iso-10646-ucs-2", "ucs-2", "unicode", "unicodefeff", "utf-16", "utf-16le"})
+_UTF16_BE_LABELS = frozenset({"unicodefffe", "utf-16be"})
+_ISO2022_JP_LABELS = frozenset({"csiso2022jp", "iso-2022-jp"})
+REPLACEMENT = "replacement"
+"""The codec of labels browsers decode as one replacement character (ISO-2022-KR/CN, HZ): nothing to tag."""
+_REPLACEMENT_LABELS = frozenset({"csiso2022kr", "hz-gb-2312", "iso-2022-cn", "iso-2022-cn-ext", "iso-2022-kr",
+                                 REPLACEMENT})
+
+
 def from_label(label: str, source: str) -> DocumentEncoding:
-    """Map a declared label to how we treat the document."""
-    try:
-        name = codecs.lookup(label).name.replace("-", "_")
-    except LookupError:
-        return DocumentEncoding(None, label, source)  # unknown labels: browsers fall back to ASCII-compatible
-    if name in _TEXT_CODECS:
-        if source == "meta":
-            return DocumentEncoding(None, label, source)
-        return DocumentEncoding(_TEXT_CODECS[name], label, source)
-    if name.startswith("iso2022"):
-        return DocumentEncoding(name, label, source)
+    """Map a declared label to how we treat the document, as a browser reads the label (WHATWG)."""
+    name = label.strip("\t\n\f\r ").lower()
+    if name in _REPLACEMENT_LABELS:
+        return DocumentEncoding(REPLACEMENT, label, source)
+    utf16 = "utf-16-le" if name in _UTF16_LE_LABELS else "utf-16-be" if name in _UTF16_BE_LABELS else None
+    if utf16 is not None:
+        # a <meta> claiming UTF-16 is read as UTF-8 (the HTML standard): it was readable as ASCII
+        return DocumentEncoding(None if source == "meta" else utf16, label, source)
+    if name in _ISO2022_JP_LABELS:
+        return DocumentEncoding("iso2022_jp", label, source)
     return DocumentEncoding(None, label, source)
 
 

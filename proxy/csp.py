@@ -146,6 +146,7 @@ class CspPlan:
     headers: list[str]  # enforced CSP header values, in order, rewritten
     metas: list[str]  # meta CSP contents, in order, rewritten
     trusted_types: bool = False  # an enforced policy requires Trusted Types, which the tag cannot use
+    sandboxed: bool = False  # an enforced header policy has ``sandbox``: an opaque origin the service refuses
 
 
 def plan(
@@ -177,7 +178,9 @@ def plan(
     ]
     metas = [p.serialize() for p in meta_policies]
     trusted_types = any(p.get("require-trusted-types-for") is not None for p in every)
-    return CspPlan(nonce=nonce, headers=headers, metas=metas, trusted_types=trusted_types)
+    # browsers ignore ``sandbox`` in a <meta> policy
+    sandboxed = any(p.get("sandbox") is not None for group in header_policies for p in group)
+    return CspPlan(nonce=nonce, headers=headers, metas=metas, trusted_types=trusted_types, sandboxed=sandboxed)
 
 
 def choose_nonce(policies: Sequence[Policy], new_nonce: str | None = None) -> str | None:

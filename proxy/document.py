@@ -25,6 +25,7 @@ class Rewritten:
     csp_headers: list[str]
     nonce: str | None
     trusted_types: bool = False  # the document requires Trusted Types (the tag cannot render there)
+    sandboxed: bool = False  # a CSP sandbox gives the page an opaque origin: the service refuses its requests
 
 
 def decode_body(raw: bytes, content_encoding: str | None, cap: int) -> bytes | str:
@@ -61,7 +62,8 @@ def rewrite(
     if not isinstance(result, Injected):
         return result.reason
     if not reencode or coding == "":
-        return Rewritten(result.body, "", result.csp_headers, result.nonce, result.trusted_types)
+        return Rewritten(result.body, "", result.csp_headers, result.nonce, result.trusted_types, result.sandboxed)
     raw_deflate = coding == "deflate" and bodycoding.is_raw_deflate(raw)
     encoded = bodycoding.encode(result.body, coding, raw_deflate)
-    return Rewritten(encoded, content_encoding or coding, result.csp_headers, result.nonce, result.trusted_types)
+    return Rewritten(encoded, content_encoding or coding, result.csp_headers, result.nonce, result.trusted_types,
+                     result.sandboxed)

@@ -231,6 +231,7 @@ class HeadScan:
     charset: str | None  # the first <meta> charset label in the head, if any
     csp_metas: list[Attr]  # the content attributes of enforced <meta http-equiv=Content-Security-Policy>
     complete: bool = True  # False when a scan cap (HEAD_SCAN_CHARS, HEAD_SCAN_TAGS) stopped the scan
+    has_html: bool = False  # an <html> start tag comes before the head (XHTML: the tag must go inside it)
 
 
 # How far the head analysis looks, so that no document costs more than a few milliseconds whatever it
@@ -326,7 +327,7 @@ def scan_head(
     n = len(doc)
     pos = prefix_end = 1 if doc.startswith("\ufeff") else 3 if doc.startswith("\xef\xbb\xbf") else 0
     anchor: int | None = None
-    has_head = in_head = after_head = seen_script = False
+    has_head = has_html = in_head = after_head = seen_script = False
     after_charset: int | None = None
     charset: str | None = None
     csp_metas: list[Attr] = []
@@ -362,6 +363,7 @@ def scan_head(
             kind, name, end = token.kind, "", token.end
         if not in_head:
             if kind in {"comment", "doctype"} or (kind == "start" and name == "html"):
+                has_html = has_html or kind == "start"
                 prefix_end = pos = end
                 continue
             in_head = True
@@ -407,7 +409,8 @@ def scan_head(
     if anchor is None:
         anchor = prefix_end
     insert_at = after_charset if after_charset is not None else anchor
-    return HeadScan(insert_at=insert_at, has_head=has_head, charset=charset, csp_metas=csp_metas, complete=complete)
+    return HeadScan(insert_at=insert_at, has_head=has_head, charset=charset, csp_metas=csp_metas, complete=complete,
+                    has_html=has_html)
 
 
 def has_clickto_tag(doc: str) -> bool:

@@ -91,6 +91,7 @@ class Injected:
     trusted_types: bool  # an enforced policy requires Trusted Types: the tag cannot render its button
     position: int  # where the tag went, in characters of the document (bytes for ASCII-compatible)
     encoding: charsets.DocumentEncoding
+    sandboxed: bool = False  # a CSP ``sandbox``: the page's origin is opaque, the service refuses its requests
 
 
 @dataclass
@@ -114,6 +115,8 @@ def inject(
         scan = scan_head(doc, xhtml)
         if encoding.source == "none" and scan.charset:
             encoding = charsets.from_label(scan.charset, "meta")
+    if encoding.codec == charsets.REPLACEMENT:
+        return NotInjected(f"charset {encoding.label}: browsers show such a document as one replacement character")
     if encoding.codec is not None:
         errors = "surrogatepass" if encoding.codec.startswith("utf-16") else "strict"
         try:
@@ -123,17 +126,20 @@ def inject(
         except (UnicodeError, LookupError):
             return NotInjected(f"body is not valid {encoding.label}")
         scan = scan_head(doc, xhtml)
+    if xhtml and not (scan.has_head or scan.has_html):
+        # a prefixed root (<h:html>) or none: the tag would become a second root, an XML error for the page
+        return NotInjected("XHTML document without an <html> or <head> element to put the tag in")
     if has_clickto_tag(doc):
         return NotInjected("document already carries a clickto.js script")
 
     edits: list[tuple[int, int, str]] = []
     nonce = None
     headers = list(csp_headers)
-    trusted_types = False
+    trusted_types = sandboxed = False
     if csp_headers or scan.csp_metas:
         metas = [a.value for a in scan.csp_metas]
         plan = csp.plan(csp_headers, metas, config.source, new_nonce(), config.style_hashes)
-        nonce, headers, trusted_types = plan.nonce, plan.headers, plan.trusted_types
+        nonce, headers, trusted_types, sandboxed = plan.nonce, plan.headers, plan.trusted_types, plan.sandboxed
         for attr, new_value in zip(scan.csp_metas, plan.metas):
             if new_value != attr.value:
                 edits.append(_attr_edit(attr, new_value))
@@ -143,7 +149,7 @@ def inject(
     else:
         errors = "surrogatepass" if encoding.codec.startswith("utf-16") else "strict"
         out = _splice(doc, edits).encode(encoding.codec, errors)
-    return Injected(out, headers, nonce, trusted_types, scan.insert_at, encoding)
+    return Injected(out, headers, nonce, trusted_types, scan.insert_at, encoding, sandboxed)
 
 
 def _splice(data, edits):

@@ -142,11 +142,20 @@ def test_non_documents_pass_through_byte_for_byte(addon, label, kwargs):
     assert addon.injected == 0
 
 
-@pytest.mark.parametrize("dest", ["document", "iframe", "frame"])
-def test_documents_and_frames_are_tagged(addon, dest):
-    flow = make_flow(PAGE, request_headers={"sec-fetch-dest": dest, "accept": "*/*"})
+def test_documents_are_tagged(addon):
+    flow = make_flow(PAGE, request_headers={"sec-fetch-dest": "document", "accept": "*/*"})
     run(addon, flow)
     assert flow.response.raw_content == EXPECTED
+
+
+@pytest.mark.parametrize("dest", ["iframe", "frame"])
+def test_frames_are_left_alone_since_the_tag_runs_in_the_top_window_only(addon, dest):
+    flow = make_flow(PAGE, request_headers={**BROWSER_NAVIGATION, "sec-fetch-dest": dest},
+                     response_headers=[("content-security-policy", "script-src 'self'")])
+    run(addon, flow)
+    assert flow.response.raw_content == PAGE
+    assert flow.response.headers["content-security-policy"] == "script-src 'self'"
+    assert addon.injected == 0
 
 
 def test_request_without_fetch_metadata_or_accept_is_treated_as_a_document(addon):
@@ -405,6 +414,39 @@ def test_no_trusted_types_warning_without_the_directive_or_for_report_only(addon
     assert "Trusted Types" not in caplog.text
 
 
+def test_sandboxed_documents_get_a_warning_once_per_host(addon, caplog):
+    """CSP ``sandbox`` gives the page an opaque origin ("null"): the tag runs, the service refuses its requests.
+    The proxy does not weaken the sandbox; it says why no button will show."""
+    for host in ["shop.example", "shop.example", "other.example"]:
+        flow = make_flow(PAGE, host=host, response_headers=[("content-security-policy", "sandbox allow-scripts")])
+        run(addon, flow)
+        assert TAG in flow.response.raw_content
+        assert flow.response.headers["content-security-policy"] == "sandbox allow-scripts"
+    warnings = [r.getMessage() for r in caplog.records if "sandboxed" in r.getMessage()]
+    assert [w.split()[1] for w in warnings] == ["http://shop.example/path", "http://other.example/path"]
+    # browsers ignore sandbox in a <meta> policy, and Report-Only enforces nothing
+    meta = PAGE.replace(b"<head>", b'<head><meta http-equiv="Content-Security-Policy" content="sandbox">')
+    run(addon, make_flow(meta, host="third.example"))
+    run(addon, make_flow(PAGE, host="fourth.example",
+                         response_headers=[("content-security-policy-report-only", "sandbox")]))
+    assert len([r for r in caplog.records if "sandboxed" in r.getMessage()]) == 2
+
+
+def test_every_content_encoding_line_counts(addon):
+    """Two ``Content-Encoding: gzip`` lines are a stack of two codings (browsers join repeated lines): left
+    alone, not decoded once and spliced into what is still gzip. An empty line adds nothing."""
+    twice = gzip.compress(gzip.compress(PAGE))
+    flow = make_flow(twice, response_headers=[("content-encoding", "gzip"), ("content-encoding", "gzip")])
+    run(addon, flow)
+    assert flow.response.raw_content == twice
+    assert flow.response.headers.get_all("content-encoding") == ["gzip", "gzip"]
+    once = gzip.compress(PAGE)
+    flow = make_flow(once, response_headers=[("content-encoding", ""), ("content-encoding", "gzip")])
+    run(addon, flow)
+    assert flow.response.raw_content == PAGE.replace(b"<head>", b"<head>" + TAG)
+    assert "content-encoding" not in flow.response.headers
+
+
 REVALIDATION = {"if-none-match": '"v1"', "if-modified-since": "Mon, 23 Nov 2026 10:00:00 GMT"}
 
 
@@ -418,7 +460,6 @@ def request_flow(headers: dict[str, str], host: str = "shop.example", method: st
     "headers",
     [
         BROWSER_NAVIGATION,
-        {**BROWSER_NAVIGATION, "sec-fetch-dest": "iframe"},
         {"accept": "text/html,*/*;q=0.8"},  # a client without fetch metadata
         {},  # nor Accept: its 200 pages are tagged (request_wants_document), so its 304s must not hide them
         {**BROWSER_NAVIGATION, "accept": "image/png"},  # a navigation is one whatever comes back
@@ -436,6 +477,7 @@ def test_document_requests_lose_their_validators_so_cached_pages_get_tagged(addo
     [
         ({**BROWSER_NAVIGATION, "sec-fetch-dest": "image", "accept": "image/avif,*/*"}, "GET", "shop.example"),
         ({**BROWSER_NAVIGATION, "sec-fetch-dest": "empty"}, "GET", "shop.example"),  # fetch()
+        ({**BROWSER_NAVIGATION, "sec-fetch-dest": "iframe"}, "GET", "shop.example"),  # frames are not tagged
         ({"accept": "text/html", "x-requested-with": "XMLHttpRequest"}, "GET", "shop.example"),
         ({"accept": "*/*"}, "GET", "shop.example"),  # curl: not tagged either (request_wants_document)
         ({"accept": "text/html", "sec-fetch-dest": "empty"}, "GET", "shop.example"),

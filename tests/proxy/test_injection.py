@@ -92,6 +92,32 @@ def test_encodings_that_are_not_ascii_compatible_are_handled_as_text(label, code
     assert out.decode(codec) == html.replace("<head>", "<head>" + TAG.decode())
 
 
+@pytest.mark.parametrize("label", ["ucs-2", "unicode", "csUnicode", "iso-10646-ucs-2", "unicodefeff", "unicodefffe"])
+def test_utf16_labels_browsers_know_and_python_does_not_are_handled_as_text(label):
+    """Labels come from the WHATWG Encoding Standard, as browsers read them, not from Python's codec names."""
+    codec = "utf-16-be" if label == "unicodefffe" else "utf-16-le"
+    html = "<!doctype html><html><head><title>\u042e\u043d\u0438\u043a\u043e\u0434</title></head><body>x</body></html>"
+    out = tagged(html.encode(codec), f"text/html; charset={label}").body
+    assert out.decode(codec) == html.replace("<head>", "<head>" + TAG.decode())
+
+
+def test_a_label_only_python_knows_is_read_as_browsers_read_it():
+    """``utf16`` (no hyphen) is no label to a browser: the page is read as an ASCII-compatible default, so the tag
+    goes in as bytes (Python's ``utf16`` codec would have put a UTF-16 tag in front of the doctype)."""
+    body = b"<!doctype html><html><head><title>Caf\xe9</title></head><body>x</body></html>"
+    result = tagged(body, "text/html; charset=utf16")
+    assert result.encoding.codec is None and result.body == body.replace(b"<head>", b"<head>" + TAG)
+
+
+@pytest.mark.parametrize("label, where", [("iso-2022-kr", "header"), ("ISO-2022-CN", "header"), ("hz-gb-2312", "meta")])
+def test_replacement_encodings_are_left_alone(label, where):
+    """Browsers show a document in these encodings as one replacement character: there is nothing to tag."""
+    head = f'<meta charset="{label}">' if where == "meta" else ""
+    content_type = f"text/html; charset={label}" if where == "header" else "text/html"
+    result = inject(f"<html><head>{head}<title>x</title></head></html>".encode(), content_type, [], CONFIG)
+    assert isinstance(result, NotInjected) and "replacement character" in result.reason
+
+
 def test_invalid_utf16_body_passes_through():
     result = inject(b"\xff\xfe<\x00h", "text/html", [], CONFIG)  # odd length after the BOM
     assert isinstance(result, NotInjected)
@@ -104,6 +130,20 @@ def test_document_with_tag_is_left_alone():
 
 def test_empty_body_is_left_alone():
     assert isinstance(inject(b"  \n", "text/html", [], CONFIG), NotInjected)
+
+
+def test_xhtml_whose_root_is_prefixed_is_left_alone():
+    """``<h:html>``: a tag before it would be a second root element, and the page an XML error."""
+    body = (b'<?xml version="1.0"?><h:html xmlns:h="http://www.w3.org/1999/xhtml"><h:head><h:title>t</h:title>'
+            b"</h:head><h:body>hello</h:body></h:html>")
+    result = inject(body, "application/xhtml+xml", [], CONFIG)
+    assert isinstance(result, NotInjected) and "XHTML" in result.reason
+
+
+def test_xhtml_without_head_gets_the_tag_inside_its_root():
+    body = b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body>hello</body></html>'
+    out = tagged(body, "application/xhtml+xml").body
+    assert out.index(b"<script") > out.index(b"<html") and out.count(b"clickto.js") == 1
 
 
 def test_xhtml_gets_a_well_formed_tag():
