@@ -28,7 +28,8 @@
     if (!s || ses?.at > s.at) s = ses;
     if (!(t - s?.at < 18e5)) {
       s = {id: rid(), n: (s?.n || 0) + 1};
-      if (ses) flush(), viewing || later(pageView, 0);
+      // the old visit's button goes with it: the new one decides afresh (and records its own button_shown)
+      if (ses) flush(), viewing || later(pageView, 0), render();
     }
     s.at = t;
     store('s', ses = s);
@@ -87,7 +88,8 @@
     post(b.body).then(r => {
       if (r.ok) return r.json().then(safe(res => {
         fails = 0;
-        if ('decision' in res && b.sid == ses.id) decide(res.decision), res.page_unknown && pageView();
+        // the service lost the session (restart): report the page again, unless a page view is on its way
+        if ('decision' in res && b.sid == ses.id) decide(res.decision), res.page_unknown && !q.some(x => x.includes('"page_view"')) && pageView();
         stream();
       }), noop);
       const st = r.status;
@@ -190,13 +192,14 @@
   const cart = (value, items) => value >= 0 && push('cart', {value, items});
   function route(kind) {
     const k = key();
-    if (kind == 'p') hist[hist.length = ++hi] = k;
-    else if (kind == 'r') hist[hi] = k;
-    else if (hist[hi - 1] == k) hi--, kind = 0;
-    else if (hist[hi + 1] == k) hi++;
+    if (kind == 'r') hist[hi] = k;
+    else if (kind != 'p' && hist[hi - 1] == k) hi--, kind = 0;
+    else if (kind != 'p' && hist[hi + 1] == k) hi++;
+    // pushState, or a popstate to an entry not seen (a hash router's link): a new entry
+    else hist[hist.length = ++hi] = k;
     later(() => {
-      if (key() != last) kind == 'r' && hr() == lp ? (last = key(), here = L.href) : pageView(1);
-      kind || back();
+      // same page (a modal's history entry, an #anchor): no page view, no back
+      if (key() != last) kind == 'r' && hr() == lp ? (last = key(), here = L.href) : (pageView(1), kind || back());
     }, 30);
   }
   const seen = v => v !== vis && push('visibility', {visible: vis = v});
@@ -252,9 +255,11 @@
     if (performance.getEntriesByType('navigation')[0]?.type == 'back_forward') back();
     drain();
     for (const m of words('pushState replaceState')) {
-      const orig = history[m];
+      // a wrapper the page set on history before us is kept; the prototype's method is read at each call,
+      // so a router library that patches History.prototype later still runs
+      const own = Object.hasOwn(history, m) && history[m];
       history[m] = function (...a) {
-        const r = orig.apply(this, a);
+        const r = (own || History.prototype[m]).apply(this, a);
         safe(route)(m[0]);
         return r;
       };

@@ -219,6 +219,88 @@ def test_replace_state_of_the_query_alone_is_the_same_page(harness, page):
     assert [e["type"] for e in harness.events()].count("custom") == 1
 
 
+def test_hash_router_routes_are_pages_and_back_between_them_is_a_back(harness, page):
+    page.goto(harness.url + "/page/spa")
+    harness.wait_event("page_view")
+    page.evaluate("location.hash = '#/shoes'")
+    harness.wait_event("page_view", lambda e: e["spa"])
+    page.evaluate("location.hash = '#/shoes/boots'")
+    harness.wait_event("page_view", lambda e: e["spa"], count=2)
+    page.go_back()
+    assert harness.wait_event("back")[0]["url"] == harness.url + "/page/spa#/shoes"
+    views = harness.wait_event("page_view", lambda e: e["spa"], count=3)
+    assert [v["url"].split("#")[1] for v in views] == ["/shoes", "/shoes/boots", "/shoes"]
+
+
+def test_a_history_entry_of_the_same_page_is_no_back(harness, page):
+    """A modal or a drawer opened with ``pushState`` of the same URL and closed with Back: the visitor did not
+    go back to another page."""
+    page.clock.install()
+    page.goto(harness.url + "/page/product")
+    page.clock.run_for(100)
+    harness.wait_event("page_view")
+    page.evaluate("history.pushState({modal: 1}, '')")
+    page.evaluate("new Promise(done => { addEventListener('popstate', done, {once: true}); history.back(); })")
+    page.clock.run_for(100)                       # the tag looks at the route 30 ms after the popstate
+    page.evaluate("clickto.set({closed: true})")
+    page.clock.run_for(100)
+    harness.wait_event("custom")
+    assert [e["type"] for e in harness.events()].count("back") == 0
+    assert len(harness.events("page_view")) == 1
+
+
+def test_a_page_view_on_its_way_is_not_doubled_by_a_page_unknown_answer(harness, page):
+    """The service lost the session (restart) and says ``page_unknown`` while the visitor already moved to
+    another route, whose page view waits in the queue: that page view is the report, not a second one."""
+    page.clock.install()
+    page.add_init_script("""
+        const realFetch = window.fetch;
+        window.fetch = function (...args) {   // holds the next answer until the test releases it
+            const answer = realFetch.apply(this, args);
+            if (!window.__hold) return answer;
+            window.__hold = false;
+            return new Promise(done => { window.__release = () => done(answer); });
+        };
+    """)
+    page.goto(harness.url + "/page/spa")
+    page.clock.run_for(100)
+    harness.wait_event("page_view")
+    harness.answer_extra = {"page_unknown": True}
+    page.evaluate("window.__hold = true; clickto.set({n: 1})")
+    page.clock.run_for(100)
+    harness.wait_event("custom")                  # answered (page_unknown), the answer held in the page
+    harness.answer_extra = {}
+    page.evaluate("go('/page/spa/next', 'product')")
+    page.clock.run_for(100)                       # the route's page view is queued behind the held send
+    page.evaluate("window.__release()")
+    page.clock.run_for(100)
+    harness.wait_event("page_view", lambda e: e["spa"])
+    page.evaluate("clickto.set({n: 2})")
+    page.clock.run_for(100)
+    harness.wait_event("custom", count=2)
+    assert [e["path"] for e in harness.events("page_view")] == ["/page/spa", "/page/spa/next"]
+
+
+@pytest.mark.parametrize("when", ["before the tag, on history", "after the tag, on History.prototype"])
+def test_a_router_library_patching_push_state_still_runs(harness, page, when):
+    """Router libraries wrap ``history.pushState`` (often before the tag loads) or ``History.prototype.pushState``
+    (possibly after): the tag's own wrapper must neither hide theirs nor be skipped by it."""
+    patch = """(() => {
+        window.__calls = 0;
+        const target = TARGET, real = target.pushState;
+        target.pushState = function (...a) { __calls++; return real.apply(this, a); };
+    })()"""
+    if when.startswith("before"):
+        page.add_init_script(patch.replace("TARGET", "history"))
+    page.goto(harness.url + "/page/spa")
+    harness.wait_event("page_view")
+    if when.startswith("after"):
+        page.evaluate(patch.replace("TARGET", "History.prototype"))
+    page.evaluate("go('/page/spa/products/7', 'product')")
+    assert harness.wait_event("page_view", lambda e: e["spa"])[0]["path"] == "/page/spa/products/7"
+    assert page.evaluate("__calls") == 1
+
+
 def test_back_navigation_between_documents(harness, page):
     page.goto(harness.url + "/page/home")
     harness.wait_event("page_view")

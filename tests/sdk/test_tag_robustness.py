@@ -102,3 +102,22 @@ def test_a_back_forward_cache_restore_after_the_visit_ended_is_one_page_view(har
     harness.wait_event("custom")
     views = harness.events("page_view")
     assert [v["visit_count"] for v in views] == [first["visit_count"], first["visit_count"] + 1]
+
+
+def test_a_new_visit_starting_under_a_shown_button_records_its_own_button_shown(harness, page):
+    """After 31 idle minutes the next event starts a new session: the old visit's button goes, and when the
+    new visit's decision shows one, ``button_shown`` is recorded for the new session (``session.buttons_shown``)."""
+    harness.decision = COMMUNITY
+    page.clock.install()
+    page.goto(harness.url + "/page/product")
+    page.clock.run_for(100)
+    expect(page.locator(HOST)).to_be_visible()
+    page.clock.run_for(1100)                      # button_shown is sent within a second
+    first = harness.wait_event("button_shown")
+    page.clock.fast_forward("31:00")
+    page.evaluate("clickto.set({back: true})")
+    page.clock.run_for(1100)
+    shown = harness.wait_event("button_shown", count=2)
+    sessions = [b["session"] for b in harness.batches for e in b["events"] if e["type"] == "button_shown"]
+    assert len(first) == 1 and len(shown) == 2 and sessions[0] != sessions[1]
+    expect(page.locator(HOST)).to_have_count(1)
