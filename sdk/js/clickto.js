@@ -140,7 +140,8 @@
     if (!ch) return;
     if (!host) {
       host = d.createElement('div');
-      host.style.cssText = 'all:initial;position:fixed;right:16px;bottom:16px;z-index:2147483000';
+      // !important: a shop rule such as div{position:static!important} must not move it
+      host.style.cssText = 'all:initial!important;position:fixed!important;right:16px!important;bottom:16px!important;z-index:2147483000!important';
       host.attachShadow({mode: 'open'}).innerHTML = '<style>button{all:initial;font:600 15px sans-serif;color:#fff;' +
         'background:#1d4ed8;padding:12px 20px;border-radius:99px;cursor:pointer}' +
         ':focus-visible{outline:3px solid #f59e0b;outline-offset:3px}[data-clickto-button=chat]{background:#047857}</style><button type=button>';

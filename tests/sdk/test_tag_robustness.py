@@ -89,6 +89,14 @@ def test_the_button_stays_on_screen_over_a_transformed_body_and_a_swapped_one(ha
     expect(page.get_by_role("button", name="Ask the community")).to_be_visible()
 
 
+def test_blunt_important_rules_of_the_shop_do_not_move_the_button(harness, page):
+    harness.decision = COMMUNITY
+    page.goto(harness.url + "/page/blunt-css")
+    host = page.locator(HOST)
+    expect(host).to_be_in_viewport()
+    assert host.evaluate("h => [getComputedStyle(h).position, getComputedStyle(h).right]") == ["fixed", "16px"]
+
+
 def test_a_back_forward_cache_restore_after_the_visit_ended_is_one_page_view(harness, page):
     """Restored after 31 idle minutes: one page view, the first of the new visit (there were two)."""
     page.clock.install()
