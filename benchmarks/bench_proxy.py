@@ -196,6 +196,9 @@ async def load(proxy_port: int, origin_port: int, site: list[Page], requests: in
     return requests / (time.perf_counter() - started)
 
 
+MIN_ROUNDS_FOR_VERDICT = 7
+
+
 TAG_TEXT = f'<script src="{SERVICE}/clickto.js" data-site="bench" async></script>'.encode()
 TAG_NONCE = f'<script src="{SERVICE}/clickto.js" data-site="bench" nonce="{CSP_NONCE}" async></script>'.encode()
 
@@ -296,7 +299,15 @@ async def bench(args: argparse.Namespace) -> int:
     print(f"mitmproxy with addon:    {statistics.median(t.rate for t in tagged):.1f} pages/s, "
           f"{statistics.median(t.proxy_ms for t in tagged):.2f} ms CPU/page (medians)")
     print(f"proxy capacity ratio (CPU per page without / with, median of rounds): {statistics.median(cpu_ratios):.1%}")
-    print(f"ratio (pages/s, median of rounds): {ratio:.1%} (target >= 95%) -> {'OK' if ratio >= 0.95 else 'BELOW TARGET'}")
+    ordered = sorted(rate_ratios)
+    spread = f"quartiles {ordered[len(ordered) // 4]:.1%} - {ordered[(3 * len(ordered)) // 4]:.1%}"
+    if len(rate_ratios) < MIN_ROUNDS_FOR_VERDICT:
+        # single rounds on a shared machine range from about 65% to 150%: a median of three is no verdict
+        print(f"ratio (pages/s, median of rounds): {ratio:.1%} ({spread}; target >= 95%) -> INCONCLUSIVE: "
+              f"fewer than {MIN_ROUNDS_FOR_VERDICT} rounds")
+        return 2
+    print(f"ratio (pages/s, median of rounds): {ratio:.1%} ({spread}; target >= 95%) -> "
+          f"{'OK' if ratio >= 0.95 else 'BELOW TARGET'}")
     return 0 if ratio >= 0.95 else 1
 
 

@@ -31,6 +31,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="address to listen on (default: 127.0.0.1; 0.0.0.0 to show it on your network)")
     parser.add_argument("--rules", type=Path, default=DEFAULT_RULES,
                         help="rule file (default: the demo's example rules, demo_shop/rules.yaml)")
+    parser.add_argument("--no-tag", action="store_true",
+                        help="serve the shop's pages without the tag, to try `clickto proxy`, which injects it")
     args = parser.parse_args(argv)
     problem = port_range_problem(args.port)
     if problem:
@@ -71,11 +73,11 @@ def main(argv: list[str]) -> int:
 
     url = browser_url(args.host, args.port)
     origins = [url, f"http://localhost:{args.port}", f"http://127.0.0.1:{args.port}"]
-    app = build_demo(args.rules, origins, admin_token=secrets.token_urlsafe(24))
+    app = build_demo(args.rules, origins, admin_token=secrets.token_urlsafe(24), tag=not args.no_tag)
     server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
                                            timeout_graceful_shutdown=2, lifespan="on"))
     try:
-        asyncio.run(serve(server, lambda: announce(url, args.rules)))
+        asyncio.run(serve(server, lambda: announce(url, args.rules, args.port, args.no_tag)))
     except KeyboardInterrupt:
         pass
     print("clickto demo: stopped.", flush=True)
@@ -92,9 +94,13 @@ async def serve(server: uvicorn.Server, on_started: Callable[[], None]) -> None:
     await task
 
 
-def announce(url: str, rules_path: Path) -> None:
-    print(f"clickto demo: Northwind Outfitters is open at {url}/", flush=True)
+def announce(url: str, rules_path: Path, port: int, no_tag: bool = False) -> None:
+    print(f"clickto demo: Northwind Outfitters is open at {url}/" + (" (without the tag)" if no_tag else ""),
+          flush=True)
     print(f"  rules:          {rules_path}  (edit it: changes apply live)", flush=True)
     print(f"  who is online:  {url}{ONLINE_PATH}  (Ana, expert, and Ben, advisor, start online)", flush=True)
     print(f"  service:        {url}{SERVICE_PREFIX}/healthz", flush=True)
+    if no_tag:
+        print(f"  tag it with:    clickto proxy --server {url}{SERVICE_PREFIX} --site demo --only '*:{port}'",
+              flush=True)
     print("  Ctrl-C to stop.", flush=True)

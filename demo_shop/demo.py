@@ -21,8 +21,12 @@ ONLINE_PATH = "/admin/online"
 DEFAULT_RULES = Path(__file__).with_name("rules.yaml")
 
 
-def build_demo(rules_path: Path, origins: list[str], admin_token: str, site_key: str = "demo") -> Starlette:
-    """The demo app. Raises ``rules.RuleErrors`` when the rule file is invalid (the CLI checks first)."""
+def build_demo(rules_path: Path, origins: list[str], admin_token: str, site_key: str = "demo",
+               tag: bool = True) -> Starlette:
+    """The demo app. Raises ``rules.RuleErrors`` when the rule file is invalid (the CLI checks first).
+
+    ``tag=False``: the shop's pages carry no tag (for ``clickto proxy``, which injects it); the service is
+    still mounted at ``/clickto``, for the proxy's ``--server``."""
     from sdk import ServiceConfig, SiteConfig
     from sdk import create_app as create_service
 
@@ -31,7 +35,7 @@ def build_demo(rules_path: Path, origins: list[str], admin_token: str, site_key:
         sites=[SiteConfig(key=site_key, origins=origins, admin_token=admin_token)],
         presence={site_key: {pool: list(people) for pool, people in ONLINE_AT_START.items()}},
     ))
-    shop = create_shop(f"{SERVICE_PREFIX}/clickto.js", site_key, online_path=ONLINE_PATH)
+    shop = create_shop(f"{SERVICE_PREFIX}/clickto.js" if tag else None, site_key, online_path=ONLINE_PATH)
     online = OnlinePage(shop.state.shop.templates, service.state.presence, site_key, admin_token, SERVICE_PREFIX)
 
     @contextlib.asynccontextmanager

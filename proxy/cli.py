@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import signal
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from clickto.ports import port_problem
 
 from proxy.addon import DEFAULT_MAX_BYTES
 from proxy.hosts import HostPatternError, parse_host_pattern
@@ -44,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="compress tagged documents again with their original Content-Encoding (default: send them decoded)",
     )
+    parser.add_argument(
+        "--ssl-insecure",
+        action="store_true",
+        help="do not verify the certificates of HTTPS sites (a staging shop with a self-signed certificate)",
+    )
     parser.add_argument("--show-flows", action="store_true", help="print every request/response like mitmdump")
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="log every document: tagged, or why it was left untouched"
@@ -70,15 +79,42 @@ def validate(args: argparse.Namespace) -> str | None:
     return None
 
 
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def lan_warning(args: argparse.Namespace) -> str | None:
+    """A proxy other devices use (a phone on the LAN) must give them a tag URL they can reach."""
+    server_host = urlsplit(args.server).hostname or ""
+    if is_loopback(args.listen_host) or not is_loopback(server_host):
+        return None
+    return (f"clickto proxy: warning: other devices may use this proxy (--listen-host {args.listen_host}), but the "
+            f"tag loads from {args.server}, which on their side is their own loopback: run the service where they "
+            "can reach it (clickto serve --host 0.0.0.0) and pass --server http://THIS-MACHINE'S-LAN-ADDRESS:PORT "
+            "(https for https shops; docs/proxy.md)")
+
+
 def instructions(args: argparse.Namespace) -> str:
-    proxy = f"http://{args.listen_host}:{args.port}"
+    wildcard = args.listen_host in {"0.0.0.0", "::", "[::]"}   # every address: this machine's own is loopback
+    local = "127.0.0.1" if wildcard else args.listen_host
+    proxy = f"http://{local}:{args.port}"
     hosts = ", ".join(args.only) if args.only else "every host"
+    others = [f"Other devices: proxy THIS-MACHINE'S-LAN-ADDRESS port {args.port} (and trust the CA below)"] \
+        if not is_loopback(args.listen_host) else []
     return "\n".join(
         [
-            f"clickto proxy on {proxy}: injecting {args.server}/clickto.js (site {args.site}) into {hosts}",
+            f"clickto proxy on http://{args.listen_host}:{args.port}: injecting {args.server}/clickto.js (site {args.site}) "
+            f"into {hosts}",
             "Point a browser at it, e.g.:",
             f"  chromium --proxy-server={proxy} --proxy-bypass-list='<-loopback>' --user-data-dir=$(mktemp -d)",
-            f"  firefox: Settings > Network Settings > Manual proxy {args.listen_host} port {args.port}",
+            f"  firefox: Settings > Network Settings > Manual proxy {local} port {args.port}",
+            *others,
             "HTTPS sites: trust ~/.mitmproxy/mitmproxy-ca-cert.pem, or open http://mitm.it through the proxy.",
             "Press Ctrl-C to stop.",
         ]
@@ -111,6 +147,7 @@ async def serve(args: argparse.Namespace) -> int:
         show_flows=args.show_flows,
         clickto_max_bytes=args.max_bytes,
         clickto_reencode=args.reencode,
+        ssl_insecure=args.ssl_insecure,
         termlog_verbosity="debug" if args.verbose else "info",
     )
     loop = asyncio.get_running_loop()
@@ -131,6 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if error:
         print(f"clickto proxy: error: {error}", file=sys.stderr)
         return 2
+    busy = port_problem(args.listen_host, args.port)   # before mitmproxy, whose hint names its own options
+    if busy:
+        print(f"clickto proxy: error: {busy}", file=sys.stderr)
+        return 1
+    warning = lan_warning(args)
+    if warning:
+        print(warning, file=sys.stderr)
     try:
         return asyncio.run(serve(args))
     except SystemExit as exc:  # mitmproxy exits on start-up errors (e.g. port in use) after logging them

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from clickto.ids import ID, ID_RULE
 from proxy import charsets, csp
 from proxy.htmlscan import has_clickto_tag, scan_head
 
@@ -78,8 +79,8 @@ def validate_site(site: str) -> str:
     text = site.strip()
     if not text:
         raise ConfigError("site key is empty; pass the key of the site configured in the service, e.g. demo")
-    if not text.isascii() or not text.isprintable():
-        raise ConfigError(f"site key {site!r} must be printable ASCII")
+    if not ID.match(text):
+        raise ConfigError(f"site key {site!r} must be {ID_RULE}, as the service requires")
     return text
 
 

@@ -9,6 +9,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from clickto.ids import ID, ID_RULE
 from clickto.ports import port_problem, port_range_problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -19,6 +20,8 @@ def parse_site(text: str) -> tuple[str, list[str]]:
     key, _, origins = text.partition("=")
     if not key.strip():
         raise argparse.ArgumentTypeError(f"--site needs KEY[=ORIGIN,...], got '{text}'")
+    if not ID.match(key.strip()):
+        raise argparse.ArgumentTypeError(f"site key '{key.strip()}' must be {ID_RULE} (the tag sends it with every event)")
     listed = [origin.strip() for origin in origins.split(",") if origin.strip()]
     for origin in listed:
         if origin != "*" and not origin.startswith(("http://", "https://")):

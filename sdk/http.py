@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from sdk.config import PersonToken, ServiceConfig, SiteConfig
 from sdk.errors import ApiError, JSONResponse, error_response
-from sdk.intake import ID
+from clickto.ids import ID, ID_RULE
 
 log = logging.getLogger("clickto.sdk")
 
@@ -59,7 +59,7 @@ def query_id(request: Request, name: str) -> str:
     if not value:
         raise ApiError(422, f"{name} is required (query parameter)", name)
     if not ID.match(value):
-        raise ApiError(422, f"{name} must be 1-128 characters of letters, digits, '_', '.', ':' or '-'", name)
+        raise ApiError(422, f"{name} must be {ID_RULE}", name)
     return value
 
 

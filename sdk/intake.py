@@ -7,20 +7,18 @@ names the field the way a developer would address it in the batch: ``sent_at``, 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, NamedTuple
 
 import ujson
 from starlette.requests import Request
 from starlette.types import Receive
 
+from clickto.ids import ID, ID_RULE
 from rules import EventError
 from rules.condition_syntax import json_type
 from rules.session import validate_event
 from sdk.errors import ApiError
 
-ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-"""Session and visitor ids: what the tag generates, with room for a site's own ids; never markup."""
 
 JSON_TYPES = {"", "text/plain", "application/json"}
 MAX_NUMBER = 1e300
@@ -136,7 +134,7 @@ def _string(data: dict[str, Any], name: str, required: bool) -> str | None:
 def require_id(data: dict[str, Any], name: str, required: bool = True) -> str | None:
     value = _string(data, name, required)
     if value is not None and not ID.match(value):
-        raise ApiError(422, f"{name} must be 1-128 characters of letters, digits, '_', '.', ':' or '-'", name)
+        raise ApiError(422, f"{name} must be {ID_RULE}", name)
     return value
 
 

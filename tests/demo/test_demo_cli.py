@@ -78,6 +78,33 @@ def test_demo_app_serves_shop_tag_service_and_online_page():
         assert client.get("/products/1").status_code == 200
 
 
+def test_demo_without_the_tag_for_the_proxy():
+    """``clickto demo --no-tag``: the shop as any site without clickto, the service still there for the proxy."""
+    from demo_shop.demo import build_demo
+
+    app = build_demo(DEFAULT_RULES, ["http://127.0.0.1:8000"], admin_token="t0ken", tag=False)
+    with TestClient(app) as client:
+        assert "clickto.js" not in client.get("/").text and "clickto.js" not in client.get("/products/7").text
+        assert client.get("/clickto/clickto.js").status_code == 200
+        assert client.get("/clickto/healthz").json()["sites"] == ["demo"]
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "clickto", "demo", "--port", str(port), "--no-tag"], cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        lines = [process.stdout.readline() for _ in range(5)]
+        assert "(without the tag)" in lines[0]
+        assert f"clickto proxy --server http://127.0.0.1:{port}/clickto --site demo --only '*:{port}'" in lines[4]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            assert b"clickto.js" not in response.read()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def test_clickto_demo_prints_the_url_and_stops_cleanly_on_ctrl_c():
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "clickto", "demo", "--port", str(port)], cwd=REPO,

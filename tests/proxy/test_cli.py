@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,9 @@ from starlette.routing import Route
 
 from clickto.testing import free_port, serve_app
 from proxy.cli import main
+from sdk import create_app
+from sdk.testing import service_config
+from tests.proxy.test_https import self_signed
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -29,6 +33,7 @@ NAVIGATION = {"accept": "text/html", "sec-fetch-dest": "document"}
     [
         (["--server", "localhost:8000", "--site", "demo"], "must start with http:// or https://"),
         (["--server", "http://x", "--site", ""], "site key is empty"),
+        (["--server", "http://x", "--site", "a b"], "site key 'a b' must be 1-128 characters of letters"),
         (["--server", "http://x", "--site", "d", "--port", "0"], "--port 0 is not a TCP port"),
         (["--server", "http://x", "--site", "d", "--only", "http://shop/"], "is not a host pattern"),
         (["--server", "http://x", "--site", "d", "--max-bytes", "-1"], "must be positive"),
@@ -124,7 +129,8 @@ def test_port_in_use_is_a_clear_error(origin):
         command = [str(VENV_BIN / "clickto"), "proxy", "--port", str(busy.port), "--server", "http://127.0.0.1:8000", "--site", "d"]
         result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
-    assert "could not start" in result.stderr
+    assert f"cannot listen on 127.0.0.1:{busy.port}" in result.stderr and "choose another port with --port" in result.stderr
+    assert "--mode" not in result.stderr + result.stdout, "mitmproxy's hint names options clickto proxy does not have"
     assert "Traceback" not in result.stderr + result.stdout
 
 
@@ -158,3 +164,88 @@ def test_mitmdump_reports_bad_set_values_and_exits(setting, message):
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
     assert message in result.stdout + result.stderr
+
+
+def run_until_logged(command: list[str], port: int, url: str, wanted: tuple[str, ...], timeout: float = 20.0) -> str:
+    """Start the proxy, fetch ``url`` through it, wait until every line in ``wanted`` was logged (the service
+    checks run in the background), stop it with Ctrl-C; the whole output."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)   # type: ignore[arg-type]
+    reader.start()
+    try:
+        wait_for_port(process, port)
+        with httpx.Client(proxy=f"http://127.0.0.1:{port}", timeout=10, verify=False) as client:
+            client.get(url, headers=NAVIGATION)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not all(any(w in line for line in list(lines)) for w in wanted):
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    reader.join(5)
+    return "".join(lines)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Iterator[str]:
+    """A real clickto service whose site 'demo' accepts pages of http://shop.test only."""
+    config = service_config(tmp_path_factory.mktemp("svc"), real_assets=True, reload_interval=0)
+    with serve_app(create_app(config)) as server:
+        yield server.url
+
+
+def proxy_command(port: int, server: str, site: str = "demo", *more: str) -> list[str]:
+    return [str(VENV_BIN / "clickto"), "proxy", "--port", str(port), "--server", server, "--site", site, *more]
+
+
+def test_the_proxy_says_when_the_service_does_not_answer(origin):
+    port, nowhere = free_port(), f"http://127.0.0.1:{free_port()}"
+    output = run_until_logged(proxy_command(port, nowhere), port, origin + "/", ("does not answer",))
+    assert f"clickto: the service at {nowhere} does not answer" in output
+
+
+def test_the_proxy_says_when_the_service_has_no_such_site(origin, service):
+    port = free_port()
+    output = run_until_logged(proxy_command(port, service, "shop"), port, origin + "/", ("has no site",))
+    assert f"clickto: the service at {service} has no site 'shop' (it serves: demo)" in output
+
+
+def test_the_proxy_says_when_the_service_refuses_the_pages_origin(origin, service):
+    """What happened with the README's recipe run literally (``--site mysite``, no origin): every page tagged,
+    every event refused by CORS, and the log said only "tagged"."""
+    port = free_port()
+    output = run_until_logged(proxy_command(port, service), port, origin + "/", ("refuses the pages",))
+    assert (f"clickto: the service refuses the pages of {origin} (origin {origin} is not allowed for site 'demo')"
+            in output)
+    assert f"restart it with --site demo={origin}" in output
+    assert "does not answer" not in output and "has no site" not in output
+
+
+def test_no_warning_when_the_service_takes_the_pages(origin, tmp_path):
+    config = service_config(tmp_path, real_assets=True, reload_interval=0)
+    config.sites[0].origins.append(origin)
+    with serve_app(create_app(config)) as server:
+        port = free_port()
+        output = run_until_logged(proxy_command(port, server.url), port, origin + "/", ("clickto: tagged",), timeout=5)
+    assert "clickto: tagged" in output and "warning" not in output.lower() and "refuses" not in output
+
+
+def test_ssl_insecure_reaches_a_staging_shop_with_a_self_signed_certificate(tmp_path):
+    cert, key = self_signed(tmp_path)
+    page = "<html><head><title>staging</title></head><body>hi</body></html>"
+    app = Starlette(routes=[Route("/", lambda request: HTMLResponse(page))])
+    with serve_app(app, ssl_certfile=str(cert), ssl_keyfile=str(key)) as shop:
+        url = f"https://127.0.0.1:{shop.port}/"
+        port = free_port()
+        output = run_until_logged(proxy_command(port, "http://127.0.0.1:8000", "demo", "--ssl-insecure"), port, url,
+                                  ("clickto: tagged",), timeout=10)
+        assert f"clickto: tagged {url}" in output
+        port = free_port()
+        output = run_until_logged(proxy_command(port, "http://127.0.0.1:8000"), port, url, ("verify failed",),
+                                  timeout=10)
+        assert "Certificate verify failed" in output and f"clickto: tagged {url}" not in output
