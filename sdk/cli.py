@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from clickto.ids import ID, ID_RULE
@@ -27,6 +29,19 @@ def parse_site(text: str) -> tuple[str, list[str]]:
         if origin != "*" and not origin.startswith(("http://", "https://")):
             raise argparse.ArgumentTypeError(f"origin '{origin}' must look like https://shop.example[:port] or be *")
     return key.strip(), listed
+
+
+def positive(kind: type) -> Callable[[str], float]:
+    """An argparse type: a finite number above zero (``nan`` and ``inf`` are floats too)."""
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"must be a finite number above 0, got '{text}'")
+        return value
+    return parse
 
 
 def parse_online(text: str) -> list[tuple[str, str]]:
@@ -66,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="people online at start, on every site (e.g. experts=ana,advisors=ben)")
     parser.add_argument("--person-token", action="append", type=parse_person_token, default=[],
                         metavar="POOL:PERSON=TOKEN", help="a token that may only switch that person (repeatable)")
-    parser.add_argument("--session-ttl", type=float, default=1800.0, help="seconds before an idle session is dropped")
-    parser.add_argument("--max-sessions", type=int, default=100_000, help="live sessions kept in memory (LRU)")
+    parser.add_argument("--session-ttl", type=positive(float), default=1800.0, metavar="SECONDS",
+                        help="seconds before an idle session is dropped (default 1800)")
+    parser.add_argument("--max-sessions", type=positive(int), default=100_000, metavar="N",
+                        help="live sessions kept in memory (LRU, default 100000)")
     parser.add_argument("--export-dir", type=Path, metavar="DIR",
                         help="append every finished session to DIR/SITE.csv as a training row for "
                              "`clickto train --data` (see docs/intent.md)")
@@ -105,12 +122,12 @@ def serve_main(argv: list[str]) -> int:
     generated = not args.admin_token
     token = args.admin_token or secrets.token_urlsafe(24)
     people = {person_token: PersonToken(pool, person) for pool, person, person_token in args.person_token}
-    sites = [SiteConfig(key, origins, token, dict(people)) for key, origins in (args.site or [("demo", [])])]
     online: dict[str, list[str]] = {}
     for pairs in args.online:
         for pool, person in pairs:
             online.setdefault(pool, []).append(person)
     try:
+        sites = [SiteConfig(key, origins, token, dict(people)) for key, origins in (args.site or [("demo", [])])]
         config = ServiceConfig(rules_path=args.rules, sites=sites, presence={site.key: online for site in sites},
                                session_ttl=args.session_ttl, max_sessions=args.max_sessions,
                                export_dir=args.export_dir)
@@ -118,6 +135,13 @@ def serve_main(argv: list[str]) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"clickto serve: {error}", file=sys.stderr)
         return EXIT_USAGE
+    presence = app.state.presence
+    for pool, person, _ in args.person_token:   # a pool nobody can switch makes a token that always fails
+        known = presence.pools(sites[0].key)
+        if pool not in known:
+            print(f"clickto serve: --person-token {pool}:{person}: no pool '{pool}' (the rules' channels need: "
+                  f"{', '.join(known) or 'none'}; --online adds more)", file=sys.stderr)
+            return EXIT_USAGE
 
     problem = port_problem(args.host, args.port)
     if problem:

@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from clickto.ids import ID, ID_RULE
+from sdk.presence import check_name
+
 DEFAULT_ASSETS_DIR = Path(__file__).with_name("js")
 
 
@@ -37,9 +40,14 @@ class SiteConfig:
     def __post_init__(self) -> None:
         if not self.key:
             raise ValueError("SiteConfig.key must not be empty")
+        if not ID.match(self.key):
+            raise ValueError(f"site key '{self.key}' must be {ID_RULE} (the tag sends it with every event)")
         self.origins = [origin.rstrip("/") for origin in self.origins]
         self.people = {token: value if isinstance(value, PersonToken) else PersonToken(*value)
                        for token, value in self.people.items()}
+        for person in self.people.values():   # a token naming what presence refuses could never be used
+            check_name("pool", person.pool)
+            check_name("person", person.person)
 
     def allows_origin(self, origin: str) -> bool:
         return "*" in self.origins or origin in self.origins

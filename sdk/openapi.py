@@ -9,11 +9,13 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from clickto.ids import ID
+from sdk.presence import NAME
 from rules.session import ENUMS, EVENT_FIELDS, REQUIRED_FIELDS
 
 JSON_TYPE = {"string": "string", "number": "number", "integer": "integer", "boolean": "boolean", "object": "object"}
-ID_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,128}$"}
-NAME_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"}
+ID_SCHEMA = {"type": "string", "pattern": ID.pattern}
+NAME_SCHEMA = {"type": "string", "pattern": NAME.pattern}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -97,9 +99,10 @@ def openapi_document() -> dict[str, Any]:
                                           "online": {"type": "boolean"}, "changed": {"type": "boolean"},
                                           "counts": _ref("Counts")}},
         "NewConversation": {"type": "object", "required": ["site", "session", "channel", "message"], "properties": {
-            "site": ID_SCHEMA, "session": ID_SCHEMA, "channel": {"type": "string", "maxLength": 64},
+            "site": ID_SCHEMA, "session": ID_SCHEMA, "channel": {"type": "string", "minLength": 1, "maxLength": 64},
             "rule": {"type": ["string", "null"], "maxLength": 128},
-            "message": {"type": "string", "minLength": 1, "maxLength": 4000}}},
+            "message": {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": "\\S",
+                        "description": "not only whitespace"}}},
         "Conversation": {"type": "object", "required": ["id", "site", "session", "channel", "rule", "message",
                                                         "created_at"], "properties": {
             "id": {"type": "string"}, "site": ID_SCHEMA, "session": ID_SCHEMA, "channel": {"type": "string"},

@@ -88,13 +88,19 @@ class Service:
         self.site_stats = SiteStatsBook(site_keys, config.stats_min_sessions, config.stats_max_pages)
         self.export = TrainingExport(site_keys, config.export_dir, config.export_max_rows,
                                      config.export_memory_rows, self.site_stats)
-        if hasattr(self.store, "on_finish"):   # sessions ending in the store become training rows
-            self.store.on_finish = self.export.finish
+        if hasattr(self.store, "on_finish"):   # sessions ending in the store: training rows, streams told
+            self.store.on_finish = self._session_finished
         self._declare_pools(self.rules.ruleset)
         self.presence.events.on("change", lambda site, pool, person, online: self.hub.refresh_site(site))
         self.rules.events.on("reloaded", self._on_reload)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task] = []
+
+    def _session_finished(self, key: SessionKey, session: Session) -> None:
+        """A session ended in the store (30 minutes idle, or pushed out by the cap): it becomes a training row,
+        and a page still streaming for it loses its button (the session that decided it is gone)."""
+        self.export.finish(key, session)
+        self.hub.end(key)
 
     def _declare_pools(self, ruleset: Any) -> None:
         pools = needed_pools(ruleset)

@@ -19,18 +19,28 @@ from sdk.stream import Subscriber
 TICK = 0.5   # how often an idle stream checks whether the server is shutting down
 
 
-_SERVERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, object] = weakref.WeakKeyDictionary()
+_SERVERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[object | None, float]] = \
+    weakref.WeakKeyDictionary()
+NO_SERVER_RECHECK = 5.0   # seconds a loop found without a uvicorn server is not searched again
 
 
 def _uvicorn_server() -> object | None:
     """The uvicorn ``Server`` running this event loop, if any: its ``should_exit`` says it is stopping.
 
     uvicorn tells an app nothing before it waits for open responses to finish, so an SSE stream would
-    hold a shutdown for ever; the server's ``serve`` task is the one place that knows.
+    hold a shutdown for ever; the server's ``serve`` task is the one place that knows. Found by looking
+    through the loop's tasks, remembered per loop; a server that has stopped is not: another one may
+    serve on the same loop later (it once inherited the stopped one's ``should_exit``, and every stream
+    then ended after half a second).
     """
     loop = asyncio.get_running_loop()
-    if loop in _SERVERS:
-        return _SERVERS[loop]
+    known = _SERVERS.get(loop)
+    if known is not None:
+        server, found_at = known
+        if server is not None and not getattr(server, "should_exit", False):
+            return server
+        if server is None and time.monotonic() - found_at < NO_SERVER_RECHECK:
+            return None
     found = None
     try:
         import uvicorn
@@ -39,10 +49,10 @@ def _uvicorn_server() -> object | None:
     for task in asyncio.all_tasks(loop) if uvicorn else ():
         frame = getattr(task.get_coro(), "cr_frame", None)
         candidate = frame.f_locals.get("self") if frame is not None else None
-        if isinstance(candidate, uvicorn.Server):
+        if isinstance(candidate, uvicorn.Server) and not candidate.should_exit:
             found = candidate
             break
-    _SERVERS[loop] = found
+    _SERVERS[loop] = (found, time.monotonic())
     return found
 
 

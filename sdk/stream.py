@@ -22,9 +22,18 @@ log = logging.getLogger("clickto.sdk")
 
 MIN_WAKE = 0.005     # seconds after next_check: the rule surely holds by then
 STALE_WAKE = 1.0     # when the engine names a moment already past, look again after this
+REFRESH_SLICE = 50   # sessions decided again between two yields to the event loop (a pass over thousands
+                     # of open pages must not hold up the batches and timers of everyone else)
+EVERY_SITE = ""      # in a pending pass: every open page (rules reloaded), not one site's
 
 Decide = Callable[[SessionKey], Awaitable["dict[str, Any] | None"]]
 """Decide for a stored session (and store it); None when the session is gone."""
+
+
+ENDED: dict[str, Any] = {"channel": None, "rule": None, "label": None,
+                         "reasons": ["the session ended (idle for longer than the session timeout)"],
+                         "scores": {}, "next_check": None, "held_out": False}
+"""Pushed to a page whose session ended in the store while its stream stayed open."""
 
 
 def signature(decision: dict[str, Any] | None) -> tuple | None:
@@ -78,6 +87,8 @@ class StreamHub:
         self._timers: dict[SessionKey, asyncio.TimerHandle] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._pending: set[str] = set()            # sites (or EVERY_SITE) whose pages need deciding again
+        self._passes: asyncio.Task | None = None   # the task working through ``_pending``
         self.count = 0
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -131,6 +142,11 @@ class StreamHub:
             subscriber.offer(decision, force)
         self._arm(key, decision.get("next_check"))
 
+    def end(self, key: SessionKey) -> None:
+        """The session is gone from the store: its open pages get "no button" and its wake-up stops."""
+        if key in self._subscribers:
+            self.publish(key, ENDED)
+
     def _arm(self, key: SessionKey, next_check: float | None) -> None:
         timer = self._timers.pop(key, None)
         if timer is not None:
@@ -146,8 +162,11 @@ class StreamHub:
         self._spawn(self.refresh([key]))
 
     async def refresh(self, keys: Iterable[SessionKey]) -> None:
-        """Decide again for ``keys`` (those still streaming) and push what changed."""
-        for key in list(keys):
+        """Decide again for ``keys`` (those still streaming) and push what changed, letting the event loop
+        run other work every ``REFRESH_SLICE`` sessions."""
+        for index, key in enumerate(list(keys)):
+            if index and index % REFRESH_SLICE == 0:
+                await asyncio.sleep(0)
             if key not in self._subscribers:
                 continue
             try:
@@ -160,11 +179,29 @@ class StreamHub:
 
     def refresh_site(self, site: str) -> None:
         """Decide again for every open page of ``site`` (presence changed). Safe from any thread."""
-        self._call_in_loop(lambda: self._spawn(self.refresh(self._by_site.get(site, ()))))
+        self._call_in_loop(lambda: self._request_pass(site))
 
     def refresh_all(self) -> None:
         """Decide again for every open page (rules reloaded). Safe from any thread."""
-        self._call_in_loop(lambda: self._spawn(self.refresh(list(self._subscribers))))
+        self._call_in_loop(lambda: self._request_pass(EVERY_SITE))
+
+    def _request_pass(self, site: str) -> None:
+        """Changes that arrive while a pass runs are merged into one more pass after it: ten people coming
+        online at once cost two passes over the site's pages, not ten."""
+        self._pending.add(site)
+        if self._passes is None or self._passes.done():
+            self._passes = asyncio.ensure_future(self._run_passes())
+            self._tasks.add(self._passes)
+            self._passes.add_done_callback(self._tasks.discard)
+
+    async def _run_passes(self) -> None:
+        while self._pending:
+            sites, self._pending = self._pending, set()
+            if EVERY_SITE in sites:
+                keys = list(self._subscribers)
+            else:
+                keys = [key for site in sites for key in self._by_site.get(site, ())]
+            await self.refresh(keys)
 
     def _call_in_loop(self, callback: Callable[[], None]) -> None:
         loop = self._loop

@@ -411,6 +411,12 @@ def test_openapi_describes_every_route_and_is_valid(client, app):
     assert not list(response_validator.iter_errors(decision))
     for operation in (op for path in document["paths"].values() for op in path.values()):
         assert operation["responses"], operation
+    conversation = Draft202012Validator({"$ref": "urn:doc#/components/schemas/NewConversation"}, registry=registry)
+    good = {"site": "demo", "session": "s1", "channel": "community", "message": "Does it fit?"}
+    assert not list(conversation.iter_errors(good))
+    for bad in ({**good, "channel": ""}, {**good, "message": "   "}):   # what the service refuses with 422
+        assert list(conversation.iter_errors(bad)), bad
+        assert client.post("/v1/conversations", json=bad).status_code == 422, bad
 
 
 FOREIGN = "http://evil.test"

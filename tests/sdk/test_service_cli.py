@@ -90,3 +90,24 @@ def test_serve_runs_and_prints_the_snippet(tmp_path):
         out, _ = process.communicate(timeout=10)
     assert f'<script src="http://127.0.0.1:{port}/clickto.js" data-site="demo" async></script>' in out
     assert "admin token: from-env" in out
+
+
+@pytest.mark.parametrize("option, value", [("--session-ttl", "nan"), ("--session-ttl", "inf"), ("--session-ttl", "0"),
+                                           ("--max-sessions", "0"), ("--session-ttl", "soon")])
+def test_session_limits_must_be_finite_and_positive(tmp_path, capsys, option, value):
+    """``nan`` was accepted and silently broke every session (no clock ran, nothing expired)."""
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(RULES)
+    assert serve_main(["--rules", str(rules_path), option, value]) == 2
+    assert f"argument {option}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("token, message", [
+    ("expert:carl=t0ken-carl", "--person-token expert:carl: no pool 'expert' (the rules' channels need: advisors, experts"),
+    ("advisors:ben smith=t0ken-ben", "person must be 1-64 characters"),
+])
+def test_person_tokens_that_could_never_be_used_stop_the_start(tmp_path, capsys, token, message):
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(RULES)
+    assert serve_main(["--rules", str(rules_path), "--person-token", token]) == 2
+    assert message in capsys.readouterr().err
