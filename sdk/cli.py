@@ -13,6 +13,7 @@ from pathlib import Path
 
 from clickto.ids import ID, ID_RULE
 from clickto.ports import port_problem, port_range_problem
+from sdk.config import normalize_origin
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -24,11 +25,21 @@ def parse_site(text: str) -> tuple[str, list[str]]:
         raise argparse.ArgumentTypeError(f"--site needs KEY[=ORIGIN,...], got '{text}'")
     if not ID.match(key.strip()):
         raise argparse.ArgumentTypeError(f"site key '{key.strip()}' must be {ID_RULE} (the tag sends it with every event)")
-    listed = [origin.strip() for origin in origins.split(",") if origin.strip()]
-    for origin in listed:
-        if origin != "*" and not origin.startswith(("http://", "https://")):
-            raise argparse.ArgumentTypeError(f"origin '{origin}' must look like https://shop.example[:port] or be *")
+    try:
+        listed = [normalize_origin(origin) for origin in origins.split(",") if origin.strip()]
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
     return key.strip(), listed
+
+
+def display_host(host: str) -> str:
+    """``host`` as it goes into a URL a browser on this machine can open: a wildcard address is reached on
+    loopback, an IPv6 literal needs brackets."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def positive(kind: type) -> Callable[[str], float]:
@@ -148,7 +159,7 @@ def serve_main(argv: list[str]) -> int:
         print(f"clickto serve: {problem}", file=sys.stderr)
         return EXIT_PROBLEMS
 
-    base = f"http://{args.host}:{args.port}"
+    base = f"http://{display_host(args.host)}:{args.port}"
     print("clickto service ready. Embed on every page:")
     for site in sites:
         print(f'  <script src="{base}/clickto.js" data-site="{site.key}" async></script>')
@@ -157,8 +168,10 @@ def serve_main(argv: list[str]) -> int:
     if args.export_dir:
         print(f"finished sessions are appended to {args.export_dir}/SITE.csv "
               f"(also: curl -H 'Authorization: Bearer {token}' {base}/v1/sites/SITE/training-rows)")
-    print(f"  curl -X PUT {base}/v1/presence -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
-          "-d '{\"pool\": \"experts\", \"person\": \"ana\", \"online\": true}'")
+    pool = (presence.pools(sites[0].key) or ["experts"])[0]
+    query = f"?site={sites[0].key}" if len(sites) > 1 else ""   # the admin token serves every site: name one
+    print(f"  curl -X PUT '{base}/v1/presence{query}' -H 'Authorization: Bearer {token}' "
+          f"-H 'Content-Type: application/json' -d '{{\"pool\": \"{pool}\", \"person\": \"ana\", \"online\": true}}'")
     sys.stdout.flush()
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:

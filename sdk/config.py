@@ -9,11 +9,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from clickto.ids import ID, ID_RULE
 from sdk.presence import check_name
 
 DEFAULT_ASSETS_DIR = Path(__file__).with_name("js")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalize_origin(text: str) -> str:
+    """``text`` as browsers send it in ``Origin`` (lower-case scheme and host, no default port), or ValueError
+    when it is no origin (a path, a query): such an entry would never match a page."""
+    if text == "*":
+        return text
+    parts = urlsplit(text.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"origin '{text}' has an invalid port") from None
+    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname:
+        raise ValueError(f"origin '{text}' must look like https://shop.example[:port] or be *")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ValueError(f"origin '{text}' must be scheme://host[:port] only (no path: pages of "
+                         f"{parts.scheme}://{parts.netloc} send that as their origin)")
+    host = parts.hostname.lower()
+    host = f"[{host}]" if ":" in host else host
+    scheme = parts.scheme.lower()
+    return f"{scheme}://{host}" + ("" if port in (None, DEFAULT_PORTS[scheme]) else f":{port}")
 
 
 @dataclass(frozen=True)
@@ -42,7 +65,7 @@ class SiteConfig:
             raise ValueError("SiteConfig.key must not be empty")
         if not ID.match(self.key):
             raise ValueError(f"site key '{self.key}' must be {ID_RULE} (the tag sends it with every event)")
-        self.origins = [origin.rstrip("/") for origin in self.origins]
+        self.origins = [normalize_origin(origin) for origin in self.origins]
         self.people = {token: value if isinstance(value, PersonToken) else PersonToken(*value)
                        for token, value in self.people.items()}
         for person in self.people.values():   # a token naming what presence refuses could never be used

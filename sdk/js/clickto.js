@@ -57,9 +57,11 @@
   const dev = /Mobi|iPhone/.test(N.userAgent) ? 'mobile' : matchMedia('(pointer:coarse)').matches ? 'tablet' : 'desktop';
 
   // sending
-  let q = [], sending, backoff, fails = 0, dead = load('off') > now(), tm, due;
+  // given up (the tag blocked, the service gone): quiet for 10 minutes, on this page and the next ones
+  let q = [], sending, backoff, fails = 0, tries = 0, tm, due;
+  const dead = () => load('off') > now();
   function push(type, data, ms) {
-    if (dead) return;
+    if (dead()) return;
     const json = J({...data, type, t: now()});
     if (json.length > 8e3) return;
     session();
@@ -82,12 +84,12 @@
   const post = body => new Promise(r => r(fetch(url, {method: 'POST', body, keepalive: true, credentials: 'omit', headers: {'Content-Type': 'text/plain'}})));
   function flush() {
     clearTimeout(tm); tm = 0;
-    if (sending || backoff || dead || !q.length) return;
+    if (sending || backoff || dead() || !q.length) return;
     const b = take();
     sending = 1;
     post(b.body).then(r => {
       if (r.ok) return r.json().then(safe(res => {
-        fails = 0;
+        fails = tries = 0;
         // the service lost the session (restart): report the page again, unless a page view is on its way
         if ('decision' in res && b.sid == ses.id) decide(res.decision), res.page_unknown && !q.some(x => x.includes('"page_view"')) && pageView();
         stream();
@@ -102,15 +104,16 @@
       throw 0;
     }).catch(() => {
       q = b.items.concat(q).slice(-300);
+      // failures while offline do not count towards giving up, but the waits between tries still grow
       if (N.onLine && ++fails > 5) {
-        dead = 1; q = []; closeStream();
+        q = []; closeStream();
         return store('off', now() + 6e5);
       }
-      backoff = later(() => {backoff = 0; flush();}, jitter(fails, 3e4));
+      backoff = later(() => {backoff = 0; flush();}, jitter(++tries, 3e4));
     }).then(() => {sending = 0; if (q.length) schedule(0);}, noop);
   }
   function beacon() {
-    while (!dead && q.length) {
+    while (!dead() && q.length) {
       const body = take().body;
       N.sendBeacon?.(url, body) || post(body).catch(noop);
     }
@@ -120,7 +123,7 @@
   let es, esFails = 0, esTimer, esSid, subs = [], host, btn, shown, ctx, panel;
   function stream() {
     if (es && esSid != ses.id) closeStream();
-    if (es || esTimer || dead) return;
+    if (es || esTimer || dead()) return;
     es = new EventSource(`${base}v1/stream?site=${encodeURIComponent(site)}&session=${esSid = ses.id}`);
     es.onopen = () => {esFails = 0;};
     es.addEventListener('decision', safe(m => esSid == ses.id && decide(JSON.parse(m.data))));
@@ -131,7 +134,8 @@
   }
   const closeStream = () => es = es?.close();
   function decide(dc) {
-    render(api.decision = dc = dc || null);
+    // listeners hear every decision, also where the page refuses the button's markup (Trusted Types)
+    safe(render)(api.decision = dc = dc || null);
     subs.forEach(f => safe(f)(dc));
   }
   function render(dc) {

@@ -72,8 +72,10 @@ def page(browser: Any) -> Iterator[Any]:
     page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
     page.network_errors = network
     page.expect_network_errors = False
+    page.expected_console = ()   # substrings of console lines the browser itself logs for what a test sets up
     yield page
     context.close()
+    problems = [line for line in problems if not any(text in line for text in page.expected_console)]
     assert problems == [], problems
     if not page.expect_network_errors:
         assert network == [], network

@@ -78,6 +78,10 @@ PAGES: dict[str, str] = {
     # a tagged page of the same shop in a frame (size chart, reviews, 3-D Secure)
     "framed": page_html("<h1>Product</h1><iframe id='chart' src='/page/home' title='size chart'></iframe>",
                         body_attrs='data-clickto-page-type="product"', title="Framed"),
+    # a policy that requires Trusted Types: the browser refuses the button's markup
+    "trusted-types": page_html("<h1>Product</h1>", body_attrs='data-clickto-page-type="product"',
+                               head="<meta http-equiv='Content-Security-Policy' content=\"require-trusted-types-for "
+                                    "'script'\">", title="Trusted Types"),
     # a shop stylesheet with blunt !important rules on every div
     "blunt-css": page_html("<h1>Product</h1>", head="<style>div{position:static!important;display:block!important;"
                            "margin:40px!important}</style>", body_attrs='data-clickto-page-type="product"',

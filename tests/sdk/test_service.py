@@ -495,3 +495,15 @@ def test_person_token_cannot_name_another_site(tmp_path):
                            content=json.dumps({"pool": "experts", "person": "ana", "online": False}))
         assert named.status_code == 401      # ana's token is demo's, not other's
         assert client.get("/v1/presence?site=demo").json()["experts"] == 1
+
+
+def test_a_refused_origin_is_logged_once_with_the_fix(client, caplog):
+    """The browser shows the shop's developer only a CORS error: the service log says which origin and what to do."""
+    origin = "https://refused-once.test"
+    for _ in range(3):
+        answer = client.post("/v1/events", content=json.dumps(batch("s1", page_view())),
+                             headers={"origin": origin, "content-type": "text/plain"})
+        assert answer.status_code == 403 and "access-control-allow-origin" not in answer.headers
+    lines = [r.getMessage() for r in caplog.records if origin in r.getMessage()]
+    assert lines == [f"origin {origin} is not allowed for any site: its pages' requests are refused (403); if they "
+                     f"are the shop's, list it: clickto serve --site KEY={origin} (SiteConfig.origins)"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -111,3 +112,55 @@ def test_person_tokens_that_could_never_be_used_stop_the_start(tmp_path, capsys,
     rules_path.write_text(RULES)
     assert serve_main(["--rules", str(rules_path), "--person-token", token]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_printed_presence_command_works_as_printed_with_several_sites(tmp_path):
+    """The start-up banner's curl line is run as a user would paste it: with two sites the admin token serves
+    both, so the line must name one; the pool is one the rules need."""
+    import shlex
+
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(RULES)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clickto", "serve", "--rules", str(rules_path), "--port", str(port),
+         "--site", "a=http://a.test", "--site", "b=HTTP://B.test:80/", "--log-level", "warning"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    try:
+        lines = []
+        while not lines or "curl -X PUT" not in lines[-1]:
+            line = process.stdout.readline()
+            assert line, process.stderr.read()
+            lines.append(line)
+        assert "  site 'b' accepts pages from: http://b.test\n" in lines   # as browsers send it
+        words = shlex.split(lines[-1])
+        url, data = words[3], words[words.index("-d") + 1]
+        headers = dict(words[i + 1].split(": ", 1) for i, word in enumerate(words) if word == "-H")
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                answer = httpx.put(url, headers=headers, content=data, timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["site"] == "a" and json.loads(data)["pool"] in {"experts", "advisors"}
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_origins_are_kept_as_browsers_send_them_and_a_path_is_refused(tmp_path, capsys):
+    from sdk.cli import display_host
+    from sdk.config import SiteConfig
+
+    site = SiteConfig("demo", ["https://Shop.Example:443/", "http://127.0.0.1:8000", "*"])
+    assert site.origins == ["https://shop.example", "http://127.0.0.1:8000", "*"]
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(RULES)
+    assert serve_main(["--rules", str(rules_path), "--site", "demo=https://shop.example/shop/"]) == 2
+    assert "must be scheme://host[:port] only (no path" in capsys.readouterr().err
+    assert [display_host(h) for h in ("0.0.0.0", "::", "::1", "shop.local")] == \
+        ["127.0.0.1", "[::1]", "[::1]", "shop.local"]

@@ -129,3 +129,66 @@ def test_a_new_visit_starting_under_a_shown_button_records_its_own_button_shown(
     sessions = [b["session"] for b in harness.batches for e in b["events"] if e["type"] == "button_shown"]
     assert len(first) == 1 and len(shown) == 2 and sessions[0] != sessions[1]
     expect(page.locator(HOST)).to_have_count(1)
+
+
+def test_decision_listeners_hear_every_decision_where_trusted_types_refuse_the_button(harness, page):
+    """Under ``require-trusted-types-for 'script'`` the tag cannot draw its button (docs/proxy.md): a shop may
+    draw its own from ``clickto.on('decision')``, which must therefore still be called."""
+    page.expected_console = ("TrustedHTML",)
+    harness.decision = COMMUNITY
+    page.add_init_script("window.clickto = [['on', 'decision', d => "
+                         "d.channel && (document.documentElement.dataset.heard = d.channel)]]")
+    page.goto(harness.url + "/page/trusted-types")
+    expect(page.locator("html")).to_have_attribute("data-heard", "community")
+    assert page.locator(HOST).count() == 0
+
+
+def test_after_giving_up_the_tag_tries_again_ten_minutes_later_on_the_same_page(harness, page):
+    """Six failed sends in a row: the tag stops for ten minutes (service gone, or blocked). A single-page app
+    stays on one page for the whole visit: the pause must end there too, not only on the next page."""
+    page.expect_network_errors = True
+    page.clock.install()
+    harness.events_status = 503
+    page.goto(harness.url + "/page/product")
+    for _ in range(12):                                   # 1 + 2 + 4 + 8 + 16 s of backoff, and some
+        page.clock.run_for(10_000)
+        page.evaluate("new Promise(done => requestAnimationFrame(() => done()))")
+    assert page.evaluate("localStorage['clickto:test-shop:off'] > Date.now()")
+    refused = len(harness.requests)
+    harness.events_status = 200
+    page.clock.run_for(5 * 60_000)
+    page.evaluate("clickto.set({during: 'the pause'})")
+    page.clock.run_for(1000)
+    assert len(harness.requests) == refused, "quiet during the pause"
+    page.clock.run_for(6 * 60_000)
+    page.evaluate("clickto.set({after: 'the pause'})")
+    page.clock.run_for(1000)
+    assert harness.wait_event("custom")[0]["data"] == {"after": "the pause"}
+
+
+def test_offline_retries_back_off_instead_of_polling(harness, page):
+    """Offline failures do not count towards giving up, but the tag still waits longer between tries."""
+    page.expect_network_errors = True
+    page.add_init_script("""
+        window.__tries = 0;
+        const realFetch = window.fetch;
+        window.fetch = function (...args) {
+            if (String(args[0]).includes('/v1/events')) window.__tries++;
+            return realFetch.apply(this, args);
+        };
+    """)
+    page.clock.install()
+    page.goto(harness.url + "/page/product")
+    page.clock.run_for(100)
+    harness.wait_event("page_view")
+    page.context.set_offline(True)
+    start = page.evaluate("__tries")
+    page.evaluate("clickto.set({offline: true})")
+    for _ in range(40):                                   # 20 seconds offline
+        page.clock.run_for(500)
+        page.evaluate("new Promise(done => requestAnimationFrame(() => done()))")
+    tries = page.evaluate("__tries") - start
+    assert 3 <= tries <= 7, f"{tries} tries in 20 s offline"   # about 1, 2, 4, 8 s apart (it was 40)
+    page.context.set_offline(False)
+    page.clock.run_for(60_000)
+    assert harness.wait_event("custom")[0]["data"] == {"offline": True}
