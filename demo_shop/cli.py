@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clickto.ports import port_problem, port_range_problem
+from clickto.ports import display_host, port_problem, port_range_problem
 from demo_shop.demo import DEFAULT_RULES, ONLINE_PATH, SERVICE_PREFIX
 
 if TYPE_CHECKING:
@@ -50,8 +50,7 @@ def rule_problems(path: Path) -> list[str]:
 
 
 def browser_url(host: str, port: int) -> str:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
-    return f"http://{shown}:{port}"
+    return f"http://{display_host(host)}:{port}"
 
 
 def main(argv: list[str]) -> int:
@@ -101,6 +100,7 @@ def announce(url: str, rules_path: Path, port: int, no_tag: bool = False) -> Non
     print(f"  who is online:  {url}{ONLINE_PATH}  (Ana, expert, and Ben, advisor, start online)", flush=True)
     print(f"  service:        {url}{SERVICE_PREFIX}/healthz", flush=True)
     if no_tag:
-        print(f"  tag it with:    clickto proxy --server {url}{SERVICE_PREFIX} --site demo --only '*:{port}'",
-              flush=True)
+        proxy_port = "" if port != 8080 else " --port 8081"   # the proxy's default port is the shop's
+        print(f"  tag it with:    clickto proxy --server {url}{SERVICE_PREFIX} --site demo --only '*:{port}'"
+              f"{proxy_port}", flush=True)
     print("  Ctrl-C to stop.", flush=True)

@@ -20,7 +20,7 @@ from proxy.bodycoding import join_codings
 from proxy.document import Rewritten, decode_body, rewrite
 from proxy.hosts import HostPattern, host_matches, matches_any, parse_host_patterns  # noqa: F401 (host_matches: API)
 from proxy.injection import ConfigError, TagConfig
-from proxy.servicecheck import origin_problem, service_problem
+from proxy.servicecheck import ServiceChecks
 from proxy.settings import (
     OPTION_TYPES,
     deferred_option_errors,
@@ -116,7 +116,7 @@ class ClicktoInjector:
         self._logged_hosts: set[str] = set()
         self._trusted_types_hosts: set[str] = set()
         self._sandboxed_hosts: set[str] = set()
-        self._checked_origins: set[str] = set()
+        self.checks: ServiceChecks | None = None
         self.injected = 0
         self.passed = 0
 
@@ -176,21 +176,12 @@ class ClicktoInjector:
         logger.info(f"clickto: injecting {self.config.tag()} (site {self.config.site})")
 
     def running(self) -> None:
-        """Once mitmproxy listens: ask the service whether it is there and knows the site (logged, never fatal)."""
+        """Once mitmproxy listens: ask the service whether it is there and knows the site (warnings only)."""
         if self.config is not None:
-            self._check_in_background(service_problem, self.config.server, self.config.site)
-
-    def _check_in_background(self, check, *args) -> None:
-        """Run a ``proxy.servicecheck`` function in the worker pool; log its finding as a warning."""
-        # the loop's default executor: the tagging pool stays for tagging (and unused for small pages)
-        future = asyncio.get_running_loop().run_in_executor(None, check, *args)
-
-        def report(done: asyncio.Future) -> None:
-            problem = None if done.cancelled() or done.exception() else done.result()
-            if problem:
-                logger.warning("clickto: %s", problem)
-
-        future.add_done_callback(report)
+            self.checks = ServiceChecks(self.config.server, self.config.site,
+                                        bool(getattr(ctx.options, "ssl_insecure", False)),
+                                        lambda problem: logger.warning("clickto: %s", problem),
+                                        asyncio.get_running_loop())
 
     def request(self, flow: http.HTTPFlow) -> None:
         """Drop ``If-None-Match``/``If-Modified-Since`` from document requests to hosts we tag, as
@@ -264,6 +255,9 @@ class ClicktoInjector:
                 logger.debug("clickto: %s: untouched (%s)", flow.request.pretty_url, reason)
 
     def done(self) -> None:
+        if self.checks is not None:
+            self.checks.close()
+            self.checks = None
         if self._pool is not None:
             self._pool.shutdown(wait=False)
             self._pool = None
@@ -306,9 +300,8 @@ class ClicktoInjector:
                 "clickto: %s is sandboxed (CSP sandbox): its origin is opaque, so the service refuses its events "
                 "and no button shows there (docs/proxy.md, CSP sandbox)", flow.request.pretty_url
             )
-        origin = page_origin(flow.request)
-        if self.config is not None and _first_time(self._checked_origins, origin):
-            self._check_in_background(origin_problem, self.config.server, self.config.site, origin)
+        if self.checks is not None:
+            self.checks.origin_seen(page_origin(flow.request))
         if self.log_each or (host not in self._logged_hosts and len(self._logged_hosts) < MAX_LOGGED_HOSTS):
             nonce = f" (nonce {result.nonce})" if result.nonce else ""
             more = "" if self.log_each else "; further pages of this host are tagged silently (-v lists each)"

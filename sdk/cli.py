@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from clickto.ids import ID, ID_RULE
-from clickto.ports import port_problem, port_range_problem
+from clickto.ports import display_host, port_problem, port_range_problem
 from sdk.config import normalize_origin
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -30,16 +30,6 @@ def parse_site(text: str) -> tuple[str, list[str]]:
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return key.strip(), listed
-
-
-def display_host(host: str) -> str:
-    """``host`` as it goes into a URL a browser on this machine can open: a wildcard address is reached on
-    loopback, an IPv6 literal needs brackets."""
-    if host in ("0.0.0.0", ""):
-        return "127.0.0.1"
-    if host == "::":
-        return "[::1]"
-    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def positive(kind: type) -> Callable[[str], float]:

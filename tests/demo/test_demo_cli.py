@@ -137,3 +137,17 @@ def test_online_page_offers_the_pools_of_a_custom_rule_file(tmp_path):
                               headers={"Authorization": "Bearer t0ken"})
         assert response.status_code == 200, response.text
         assert 'data-pool="stylists" data-person="sam" checked' in client.get("/admin/online").text
+
+
+def test_printed_commands_work_on_any_port_and_host(capsys):
+    """What ``clickto demo`` prints must run as printed: the proxy's default port is 8080, IPv6 needs brackets,
+    and an address that does not resolve is no matter of ports."""
+    from clickto.ports import port_problem
+    from demo_shop.cli import announce, browser_url
+
+    assert browser_url("::1", 8000) == "http://[::1]:8000" and browser_url("0.0.0.0", 80) == "http://127.0.0.1:80"
+    announce("http://127.0.0.1:8080", DEFAULT_RULES, 8080, no_tag=True)
+    assert "--only '*:8080' --port 8081" in capsys.readouterr().out
+    announce("http://127.0.0.1:8000", DEFAULT_RULES, 8000, no_tag=True)
+    assert "--only '*:8000'\n" in capsys.readouterr().out
+    assert "check the host" in port_problem("no-such-host.invalid", free_port())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -249,3 +250,39 @@ def test_ssl_insecure_reaches_a_staging_shop_with_a_self_signed_certificate(tmp_
         output = run_until_logged(proxy_command(port, "http://127.0.0.1:8000"), port, url, ("verify failed",),
                                   timeout=10)
         assert "Certificate verify failed" in output and f"clickto: tagged {url}" not in output
+
+
+def test_ctrl_c_is_not_held_up_by_a_service_that_trickles_its_answer(origin):
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:   # accepts, then sends one byte a second: no read ever times out
+        listener.settimeout(0.2)
+        connections = []
+        while not stop.wait(0.5):
+            try:
+                connections.append(listener.accept()[0])
+            except TimeoutError:
+                pass
+            for connection in connections:
+                try:
+                    connection.sendall(b"H")
+                except OSError:
+                    pass
+
+    threading.Thread(target=trickle, daemon=True).start()
+    port = free_port()
+    command = proxy_command(port, f"http://127.0.0.1:{listener.getsockname()[1]}")
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_port(process, port)
+        with httpx.Client(proxy=f"http://127.0.0.1:{port}", timeout=10) as client:
+            assert "clickto.js" in client.get(origin + "/", headers=NAVIGATION).text
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    finally:
+        stop.set()
+        listener.close()
+        if process.poll() is None:
+            process.kill()
+        process.communicate()

@@ -153,7 +153,7 @@ def test_the_printed_presence_command_works_as_printed_with_several_sites(tmp_pa
 
 
 def test_origins_are_kept_as_browsers_send_them_and_a_path_is_refused(tmp_path, capsys):
-    from sdk.cli import display_host
+    from clickto.ports import display_host
     from sdk.config import SiteConfig
 
     site = SiteConfig("demo", ["https://Shop.Example:443/", "http://127.0.0.1:8000", "*"])
