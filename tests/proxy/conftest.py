@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -55,3 +58,36 @@ def addon() -> Iterator[ClicktoInjector]:
         tctx.configure(injector, clickto_server=SERVER, clickto_site="demo")
         injector.tctx = tctx  # type: ignore[attr-defined]
         yield injector
+
+
+@contextlib.contextmanager
+def trickling_server() -> Iterator[str]:
+    """A server that accepts and then sends one byte every half second, never a whole answer: no read ever
+    times out (urllib's timeout is per read). Yields its base URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def trickle() -> None:
+        connections = []
+        while not stop.wait(0.5):
+            try:
+                connections.append(listener.accept()[0])
+            except TimeoutError:
+                pass
+            for connection in connections:
+                try:
+                    connection.sendall(b"H")
+                except OSError:
+                    pass
+        for connection in connections:
+            connection.close()
+
+    worker = threading.Thread(target=trickle, daemon=True)
+    worker.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        worker.join(5)
+        listener.close()

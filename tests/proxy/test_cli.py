@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from clickto.testing import free_port, serve_app
 from proxy.cli import main
 from sdk import create_app
 from sdk.testing import service_config
+from tests.proxy.conftest import trickling_server
 from tests.proxy.test_https import self_signed
 
 REPO = Path(__file__).resolve().parents[2]
@@ -253,36 +253,17 @@ def test_ssl_insecure_reaches_a_staging_shop_with_a_self_signed_certificate(tmp_
 
 
 def test_ctrl_c_is_not_held_up_by_a_service_that_trickles_its_answer(origin):
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def trickle() -> None:   # accepts, then sends one byte a second: no read ever times out
-        listener.settimeout(0.2)
-        connections = []
-        while not stop.wait(0.5):
-            try:
-                connections.append(listener.accept()[0])
-            except TimeoutError:
-                pass
-            for connection in connections:
-                try:
-                    connection.sendall(b"H")
-                except OSError:
-                    pass
-
-    threading.Thread(target=trickle, daemon=True).start()
     port = free_port()
-    command = proxy_command(port, f"http://127.0.0.1:{listener.getsockname()[1]}")
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        wait_for_port(process, port)
-        with httpx.Client(proxy=f"http://127.0.0.1:{port}", timeout=10) as client:
-            assert "clickto.js" in client.get(origin + "/", headers=NAVIGATION).text
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
-    finally:
-        stop.set()
-        listener.close()
-        if process.poll() is None:
-            process.kill()
-        process.communicate()
+    with trickling_server() as service:
+        process = subprocess.Popen(proxy_command(port, service), cwd=REPO, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_for_port(process, port)
+            with httpx.Client(proxy=f"http://127.0.0.1:{port}", timeout=10) as client:
+                assert "clickto.js" in client.get(origin + "/", headers=NAVIGATION).text
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=10) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()

@@ -4,7 +4,6 @@ a service that answers, one that is not there yet, one that is no clickto servic
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 
@@ -17,6 +16,7 @@ from clickto.testing import free_port, run_coroutine, serve_app
 from proxy.servicecheck import ServiceChecks, service_problem
 from sdk import create_app
 from sdk.testing import service_config
+from tests.proxy.conftest import trickling_server
 from tests.proxy.test_https import self_signed
 
 pytestmark = pytest.mark.timeout(60)
@@ -81,36 +81,12 @@ def test_a_service_over_tls_with_an_untrusted_certificate(tmp_path):
     assert insecure == (True, None)
 
 
-def test_a_service_that_trickles_its_answer_holds_up_nothing(tmp_path):
-    """urllib's timeout bounds each read, not an answer: a service sending a byte a second keeps a question open
+def test_a_service_that_trickles_its_answer_holds_up_nothing():
+    """urllib's timeout bounds each read, not an answer: a service sending a byte at a time keeps a question open
     for long. The questions run on their own daemon thread, one at a time: the event loop goes on, more origins
     only queue, and nothing waits for the thread to finish."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def trickle() -> None:
-        listener.settimeout(0.2)
-        connections = []
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-                connections.append(connection)
-            except TimeoutError:
-                pass
-            for connection in connections:
-                try:
-                    connection.sendall(b"H")
-                except OSError:
-                    pass
-        for connection in connections:
-            connection.close()
-
-    worker = threading.Thread(target=trickle, daemon=True)
-    worker.start()
-
-    async def scenario() -> tuple[int, int]:
-        checks = ServiceChecks(f"http://127.0.0.1:{listener.getsockname()[1]}", "demo", False, lambda p: None,
-                               asyncio.get_running_loop())
+    async def scenario(service: str) -> tuple[int, int]:
+        checks = ServiceChecks(service, "demo", False, lambda problem: None, asyncio.get_running_loop())
         for n in range(200):
             checks.origin_seen(f"http://shop{n}.test")
         turns = 0
@@ -121,11 +97,7 @@ def test_a_service_that_trickles_its_answer_holds_up_nothing(tmp_path):
         checks.close()
         return turns, len(checks._waiting)
 
-    try:
-        turns, waiting = run_coroutine(scenario())
-    finally:
-        stop.set()
-        worker.join(5)
-        listener.close()
+    with trickling_server() as service:
+        turns, waiting = run_coroutine(scenario(service))
     assert turns >= 20 and waiting == 200
     assert all(t.daemon for t in threading.enumerate() if t.name == "clickto-service-check")
