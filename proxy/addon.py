@@ -297,8 +297,9 @@ class ClicktoInjector:
             )
         if result.sandboxed and _first_time(self._sandboxed_hosts, host):
             logger.warning(
-                "clickto: %s is sandboxed (CSP sandbox): its origin is opaque, so the service refuses its events "
-                "and no button shows there (docs/proxy.md, CSP sandbox)", flow.request.pretty_url
+                "clickto: %s is sandboxed (CSP sandbox without allow-scripts or allow-same-origin): the tag does "
+                "not run there, or its origin is opaque and the service refuses its events; no button shows there "
+                "(docs/proxy.md, CSP sandbox)", flow.request.pretty_url
             )
         if self.checks is not None:
             self.checks.origin_seen(page_origin(flow.request))

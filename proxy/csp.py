@@ -146,7 +146,7 @@ class CspPlan:
     headers: list[str]  # enforced CSP header values, in order, rewritten
     metas: list[str]  # meta CSP contents, in order, rewritten
     trusted_types: bool = False  # an enforced policy requires Trusted Types, which the tag cannot use
-    sandboxed: bool = False  # an enforced header policy has ``sandbox``: an opaque origin the service refuses
+    sandboxed: bool = False  # an enforced header ``sandbox`` without scripts, or with an opaque origin
 
 
 def plan(
@@ -179,8 +179,17 @@ def plan(
     metas = [p.serialize() for p in meta_policies]
     trusted_types = any(p.get("require-trusted-types-for") is not None for p in every)
     # browsers ignore ``sandbox`` in a <meta> policy
-    sandboxed = any(p.get("sandbox") is not None for group in header_policies for p in group)
+    sandboxed = any(blocks_the_tag(p.get("sandbox")) for group in header_policies for p in group)
     return CspPlan(nonce=nonce, headers=headers, metas=metas, trusted_types=trusted_types, sandboxed=sandboxed)
+
+
+def blocks_the_tag(sandbox: Directive | None) -> bool:
+    """A ``sandbox`` directive under which the tag cannot work: without ``allow-scripts`` it does not run, and
+    without ``allow-same-origin`` the page's origin is opaque ("null"), which no site lists."""
+    if sandbox is None:
+        return False
+    tokens = set(_lower(sandbox.sources))
+    return not {"allow-scripts", "allow-same-origin"} <= tokens
 
 
 def choose_nonce(policies: Sequence[Policy], new_nonce: str | None = None) -> str | None:

@@ -6,6 +6,7 @@ and ``clickto serve`` can build them from its command line.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,10 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 def normalize_origin(text: str) -> str:
     """``text`` as browsers send it in ``Origin`` (lower-case scheme and host, no default port), or ValueError
     when it is no origin (a path, a query): such an entry would never match a page."""
+    text = text.strip()
     if text == "*":
         return text
-    parts = urlsplit(text.strip())
+    parts = urlsplit(text)
     try:
         port = parts.port
     except ValueError:
@@ -34,7 +36,13 @@ def normalize_origin(text: str) -> str:
         raise ValueError(f"origin '{text}' must be scheme://host[:port] only (no path: pages of "
                          f"{parts.scheme}://{parts.netloc} send that as their origin)")
     host = parts.hostname.lower()
-    host = f"[{host}]" if ":" in host else host
+    if ":" in host:
+        host = f"[{host}]"
+    elif not host.isascii():   # browsers send an internationalised host in its punycode (IDNA) form
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError(f"origin '{text}' has a host name that is not valid IDNA") from None
     scheme = parts.scheme.lower()
     return f"{scheme}://{host}" + ("" if port in (None, DEFAULT_PORTS[scheme]) else f":{port}")
 
@@ -107,6 +115,7 @@ class ServiceConfig:
         self.export_dir = Path(self.export_dir) if self.export_dir is not None else None
         keys = [site.key for site in self.sites]
         self._by_key = {site.key: site for site in self.sites}
+        self.refused_origins_logged: OrderedDict[tuple[str, str], None] = OrderedDict()   # see sdk.http
         if len(set(keys)) != len(keys):
             raise ValueError(f"duplicate site keys in ServiceConfig.sites: {keys}")
         for site_key in self.presence:

@@ -73,21 +73,26 @@ def origin_grant(config: ServiceConfig, site: SiteConfig | None, origin: str) ->
     sites: Iterable[SiteConfig] = [site] if site is not None else config.sites
     if not any(candidate.allows_origin(origin) for candidate in sites):
         where = f"site '{site.key}'" if site is not None else "any site"
-        _log_refused_origin(origin[:200], where, site)
+        _log_refused_origin(config, origin[:200], where, site)
         raise ApiError(403, f"origin {origin[:200]} is not allowed for {where}", "Origin")
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
 
 
-_REFUSED_LOGGED: set[tuple[str, str]] = set()
 MAX_REFUSED_LOGGED = 1000
 
 
-def _log_refused_origin(origin: str, where: str, site: SiteConfig | None) -> None:
+def _log_refused_origin(config: ServiceConfig, origin: str, where: str, site: SiteConfig | None) -> None:
     """Say once per origin and site why pages get nothing: the browser shows the shop's developer only a CORS
-    error, and the tag gives up for ten minutes after six of them."""
-    if (origin, where) in _REFUSED_LOGGED or len(_REFUSED_LOGGED) >= MAX_REFUSED_LOGGED:
+    error, and the tag gives up for ten minutes after six of them. The origins already logged are the most
+    recent MAX_REFUSED_LOGGED of this service: any client can send any Origin, so a flood of made-up ones
+    pushes out old entries (which may be logged again) rather than silencing the log."""
+    logged = config.refused_origins_logged
+    if (origin, where) in logged:
+        logged.move_to_end((origin, where))
         return
-    _REFUSED_LOGGED.add((origin, where))
+    logged[(origin, where)] = None
+    if len(logged) > MAX_REFUSED_LOGGED:
+        logged.popitem(last=False)
     key = site.key if site is not None else "KEY"
     log.warning("origin %s is not allowed for %s: its pages' requests are refused (403); if they are the shop's, "
                 "list it: clickto serve --site %s=%s (SiteConfig.origins)", origin, where, key, origin)

@@ -95,12 +95,14 @@ class Service:
         self.rules.events.on("reloaded", self._on_reload)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task] = []
+        self._folding: set[SessionKey] = set()   # keys fold() is reading: an expiry there is followed at once
 
     def _session_finished(self, key: SessionKey, session: Session) -> None:
         """A session ended in the store (30 minutes idle, or pushed out by the cap): it becomes a training row,
         and a page still streaming for it loses its button (the session that decided it is gone)."""
         self.export.finish(key, session)
-        self.hub.end(key)
+        if key not in self._folding:   # a batch is starting a new session under this key: its decision follows
+            self.hub.end(key)
 
     def _declare_pools(self, ruleset: Any) -> None:
         pools = needed_pools(ruleset)
@@ -169,7 +171,11 @@ class Service:
         times = batch.server_times(now, oldest=now - self.config.session_ttl)
         ruleset = self.rules.ruleset
         async with self.store.lock(key):
-            session = await self.store.get(key, now)
+            self._folding.add(key)
+            try:
+                session = await self.store.get(key, now)
+            finally:
+                self._folding.discard(key)
             if session is None:
                 session = Session(session_id=batch.session, site=batch.site, now=min(times, default=now))
             try:

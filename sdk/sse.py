@@ -19,40 +19,54 @@ from sdk.stream import Subscriber
 TICK = 0.5   # how often an idle stream checks whether the server is shutting down
 
 
-_SERVERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[object | None, float]] = \
+_SERVERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int | None, tuple[object | None, float]]] = \
     weakref.WeakKeyDictionary()
 NO_SERVER_RECHECK = 5.0   # seconds a loop found without a uvicorn server is not searched again
 
 
-def _uvicorn_server() -> object | None:
-    """The uvicorn ``Server`` running this event loop, if any: its ``should_exit`` says it is stopping.
+def _ports(server: object) -> set[int]:
+    """The ports a uvicorn ``Server`` listens on (its asyncio servers' sockets)."""
+    ports = set()
+    for listener in getattr(server, "servers", None) or ():
+        for sock in getattr(listener, "sockets", None) or ():
+            try:
+                ports.add(sock.getsockname()[1])
+            except (OSError, IndexError, TypeError):
+                pass
+    return ports
+
+
+def _uvicorn_server(port: int | None = None) -> object | None:
+    """The uvicorn ``Server`` of this event loop that serves ``port`` (the request's ``scope["server"]``), if
+    any: its ``should_exit`` says it is stopping.
 
     uvicorn tells an app nothing before it waits for open responses to finish, so an SSE stream would
     hold a shutdown for ever; the server's ``serve`` task is the one place that knows. Found by looking
-    through the loop's tasks, remembered per loop; a server that has stopped is not: another one may
-    serve on the same loop later (it once inherited the stopped one's ``should_exit``, and every stream
-    then ended after half a second).
+    through the loop's tasks, remembered per loop and port; a server that has stopped is not: another one
+    may serve on the same loop later (it once inherited the stopped one's ``should_exit``, and every stream
+    then ended after half a second). With several servers on one loop, the one listening on ``port``.
     """
     loop = asyncio.get_running_loop()
-    known = _SERVERS.get(loop)
-    if known is not None:
-        server, found_at = known
+    known = _SERVERS.setdefault(loop, {})
+    cached = known.get(port)
+    if cached is not None:
+        server, found_at = cached
         if server is not None and not getattr(server, "should_exit", False):
             return server
         if server is None and time.monotonic() - found_at < NO_SERVER_RECHECK:
             return None
-    found = None
     try:
         import uvicorn
     except ImportError:  # pragma: no cover - uvicorn is a dependency
         uvicorn = None
+    running = []
     for task in asyncio.all_tasks(loop) if uvicorn else ():
         frame = getattr(task.get_coro(), "cr_frame", None)
         candidate = frame.f_locals.get("self") if frame is not None else None
         if isinstance(candidate, uvicorn.Server) and not candidate.should_exit:
-            found = candidate
-            break
-    _SERVERS[loop] = (found, time.monotonic())
+            running.append(candidate)
+    found = next((server for server in running if port in _ports(server)), running[0] if running else None)
+    known[port] = (found, time.monotonic())
     return found
 
 
@@ -69,7 +83,7 @@ class EventStreamResponse:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store",
                    "x-accel-buffering": "no", **self.headers}
-        server = _uvicorn_server()
+        server = _uvicorn_server((scope.get("server") or (None, None))[1])
         watcher = asyncio.ensure_future(self._watch_disconnect(receive))
         try:
             await send({"type": "http.response.start", "status": 200,

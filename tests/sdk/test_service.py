@@ -507,3 +507,15 @@ def test_a_refused_origin_is_logged_once_with_the_fix(client, caplog):
     lines = [r.getMessage() for r in caplog.records if origin in r.getMessage()]
     assert lines == [f"origin {origin} is not allowed for any site: its pages' requests are refused (403); if they "
                      f"are the shop's, list it: clickto serve --site KEY={origin} (SiteConfig.origins)"]
+
+
+def test_a_flood_of_made_up_origins_does_not_silence_the_refused_origin_log(client, caplog):
+    """Any client can send any Origin: the log remembers the most recent refused origins of this service only,
+    so a real misconfigured origin arriving after a thousand made-up ones is still logged."""
+    for n in range(1001):
+        client.options("/v1/events", headers={"origin": f"https://junk{n}.test", "access-control-request-method": "POST"})
+    caplog.clear()
+    answer = client.post("/v1/events", content=json.dumps(batch("s1", page_view())),
+                         headers={"origin": "https://www.shop.test", "content-type": "text/plain"})
+    assert answer.status_code == 403
+    assert any("origin https://www.shop.test is not allowed" in r.getMessage() for r in caplog.records)

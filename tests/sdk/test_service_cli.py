@@ -94,7 +94,8 @@ def test_serve_runs_and_prints_the_snippet(tmp_path):
 
 
 @pytest.mark.parametrize("option, value", [("--session-ttl", "nan"), ("--session-ttl", "inf"), ("--session-ttl", "0"),
-                                           ("--max-sessions", "0"), ("--session-ttl", "soon")])
+                                           ("--max-sessions", "0"), ("--session-ttl", "soon"),
+                                           ("--max-sessions", "1.5")])
 def test_session_limits_must_be_finite_and_positive(tmp_path, capsys, option, value):
     """``nan`` was accepted and silently broke every session (no clock ran, nothing expired)."""
     rules_path = tmp_path / "rules.yaml"
@@ -156,8 +157,8 @@ def test_origins_are_kept_as_browsers_send_them_and_a_path_is_refused(tmp_path, 
     from clickto.ports import display_host
     from sdk.config import SiteConfig
 
-    site = SiteConfig("demo", ["https://Shop.Example:443/", "http://127.0.0.1:8000", "*"])
-    assert site.origins == ["https://shop.example", "http://127.0.0.1:8000", "*"]
+    site = SiteConfig("demo", ["https://Shop.Example:443/", "http://127.0.0.1:8000", " * ", "http://bücher.test:8000"])
+    assert site.origins == ["https://shop.example", "http://127.0.0.1:8000", "*", "http://xn--bcher-kva.test:8000"]
     rules_path = tmp_path / "rules.yaml"
     rules_path.write_text(RULES)
     assert serve_main(["--rules", str(rules_path), "--site", "demo=https://shop.example/shop/"]) == 2

@@ -189,7 +189,7 @@ def test_stream_limits_give_503(tmp_path):
 def test_a_second_server_on_the_same_event_loop_keeps_its_streams(tmp_path):
     """Streams end when *their* server shuts down: a server started after another one stopped on the same event
     loop (tests, a host app restarting its server) once inherited the stopped one's state, and every stream it
-    served ended after half a second."""
+    served ended after half a second; with two servers at once, a stream followed the first one found."""
     import asyncio
 
     import uvicorn
@@ -199,20 +199,28 @@ def test_a_second_server_on_the_same_event_loop_keeps_its_streams(tmp_path):
 
     app = create_app(service_config(tmp_path))
 
-    async def start() -> tuple[uvicorn.Server, asyncio.Task]:
-        server = uvicorn.Server(uvicorn.Config(app, port=free_port(), log_level="warning", lifespan="off"))
+    async def start() -> tuple[uvicorn.Server, asyncio.Task, int]:
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="off"))
         task = asyncio.ensure_future(server.serve())
         while not server.started:
             await asyncio.sleep(0.01)
-        return server, task
+        return server, task, port
+
+    async def stop(server: uvicorn.Server, task: asyncio.Task) -> None:
+        server.should_exit = True
+        await task
 
     async def scenario() -> list[bool]:
-        seen = []
-        for _ in range(2):
-            server, task = await start()
-            seen.append(_uvicorn_server() is server)
-            server.should_exit = True
-            await task
+        first, first_task, first_port = await start()
+        seen = [_uvicorn_server(first_port) is first]
+        await stop(first, first_task)
+        second, second_task, second_port = await start()        # after the first one, on the same loop
+        third, third_task, third_port = await start()           # and one beside it at the same time
+        seen += [_uvicorn_server(second_port) is second, _uvicorn_server(third_port) is third]
+        await stop(third, third_task)
+        seen.append(_uvicorn_server(second_port) is second)
+        await stop(second, second_task)
         return seen
 
-    assert run_coroutine(scenario()) == [True, True]
+    assert run_coroutine(scenario()) == [True, True, True, True]

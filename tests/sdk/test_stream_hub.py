@@ -103,3 +103,24 @@ def test_a_page_whose_session_ended_loses_its_button(tmp_path):
     messages = run_coroutine(scenario())
     assert b'"channel":"chat"' in messages[0]
     assert b'"channel":null' in messages[-1] and b"the session ended" in messages[-1]
+
+
+def test_a_batch_continuing_an_expired_session_does_not_flicker_its_button(tmp_path):
+    """A batch arrives for a session the store has just expired (the tag's queue waited out a backoff): the page
+    gets the new session's decision, not first "the session ended" and then the button again."""
+    async def scenario() -> list:
+        service = Service(service_config(tmp_path, reload_interval=0, session_ttl=0.2, sweep_interval=0))
+        service.presence.set("demo", "advisors", "ben", True)
+        (subscriber,) = await open_pages(service, 1)
+        service.hub.publish(("demo", "s0"), await service.decide_stored(("demo", "s0")))
+        await asyncio.sleep(0.3)                    # idle past the (short) session timeout
+        data = batch("s0", page_view(path="/cart", page_type="cart"), {"type": "cart", "value": 150})
+        await service.fold(parse_batch(data, 500))
+        messages = []
+        while not subscriber.queue.empty():
+            messages.append(subscriber.queue.get_nowait())
+        await service.aclose()
+        return messages
+
+    messages = run_coroutine(scenario())
+    assert messages and all(b'"channel":"chat"' in message for message in messages), messages
