@@ -28,6 +28,22 @@ async def open_pages(service: Service, count: int) -> list:
     return subscribers
 
 
+async def one_page_showing_chat(service: Service):
+    """One open page whose stream was sent the chat button (an advisor is online)."""
+    service.presence.set("demo", "advisors", "ben", True)
+    (subscriber,) = await open_pages(service, 1)
+    service.hub.publish(("demo", "s0"), await service.decide_stored(("demo", "s0")))
+    return subscriber
+
+
+def sent(subscriber) -> list[bytes]:
+    """The SSE messages queued for the page so far."""
+    messages = []
+    while not subscriber.queue.empty():
+        messages.append(subscriber.queue.get_nowait())
+    return messages
+
+
 async def settled(service: Service) -> None:
     """Until every pass the hub started has finished."""
     while service.hub._tasks:
@@ -90,13 +106,9 @@ def test_a_page_whose_session_ended_loses_its_button(tmp_path):
     button the ended session decided."""
     async def scenario() -> list:
         service = Service(service_config(tmp_path, reload_interval=0, session_ttl=60))
-        service.presence.set("demo", "advisors", "ben", True)
-        (subscriber,) = await open_pages(service, 1)
-        service.hub.publish(("demo", "s0"), await service.decide_stored(("demo", "s0")))
+        subscriber = await one_page_showing_chat(service)
         assert await service.store.expire(time.time() + 61) == 1
-        messages = []
-        while not subscriber.queue.empty():
-            messages.append(subscriber.queue.get_nowait())
+        messages = sent(subscriber)
         await service.aclose()
         return messages
 
@@ -110,15 +122,11 @@ def test_a_batch_continuing_an_expired_session_does_not_flicker_its_button(tmp_p
     gets the new session's decision, not first "the session ended" and then the button again."""
     async def scenario() -> list:
         service = Service(service_config(tmp_path, reload_interval=0, session_ttl=0.2, sweep_interval=0))
-        service.presence.set("demo", "advisors", "ben", True)
-        (subscriber,) = await open_pages(service, 1)
-        service.hub.publish(("demo", "s0"), await service.decide_stored(("demo", "s0")))
+        subscriber = await one_page_showing_chat(service)
         await asyncio.sleep(0.3)                    # idle past the (short) session timeout
         data = batch("s0", page_view(path="/cart", page_type="cart"), {"type": "cart", "value": 150})
         await service.fold(parse_batch(data, 500))
-        messages = []
-        while not subscriber.queue.empty():
-            messages.append(subscriber.queue.get_nowait())
+        messages = sent(subscriber)
         await service.aclose()
         return messages
 
