@@ -7,9 +7,9 @@
   const safe = f => (...a) => {try {return f(...a);} catch {}};
   const on = (t, e, f, o) => t.addEventListener(e, safe(f), o || true);
   const later = (f, ms) => setTimeout(safe(f), ms);
-  const jitter = (n, max) => M.min(max, 500 * 2 ** n) * (0.5 + M.random());
+  const jitter = (n, max) => M.min(max, 500 * 2 ** n) * (.5 + M.random());
   const words = s => s.split(' ');
-  const str = (v, n) => v == null ? undefined : String(v).trim().slice(0, n || 2000);
+  const str = (v, n) => v == null ? v : String(v).trim().slice(0, n || 2000);
   const script = d.currentScript || d.querySelector('script[data-site][src*=clickto]');
   if (!script) return;
   const site = script.dataset.site || '', base = new URL('.', script.src).href, url = base + 'v1/events';
@@ -29,7 +29,7 @@
     if (!(t - s?.at < 18e5)) {
       s = {id: rid(), n: (s?.n || 0) + 1};
       // the old visit's button goes with it: the new one decides afresh (and records its own button_shown)
-      if (ses) flush(), viewing || later(pageView, 0), render();
+      if (ses) flush(), viewing || later(pageView, 0), decide();
     }
     s.at = t;
     store('s', ses = s);
@@ -58,10 +58,13 @@
 
   // sending
   // given up (the tag blocked, the service gone): quiet for 10 minutes, on this page and the next ones
-  let q = [], sending, backoff, fails = 0, tries = 0, tm, due;
-  const dead = () => load('off') > now();
+  // (read once per page: a tab that gives up does not silence the other tabs working meanwhile)
+  let q = [], sending, backoff, fails = 0, tries = 0, off = load('off'), missed, tm, due;
+  const dead = () => off > now();
   function push(type, data, ms) {
-    if (dead()) return;
+    // what the pause swallowed may include this page's view: report the page before anything else
+    if (dead()) return missed = 1;
+    if (missed) missed = 0, type == 'page_view' || pageView();
     const json = J({...data, type, t: now()});
     if (json.length > 8e3) return;
     session();
@@ -90,8 +93,8 @@
     post(b.body).then(r => {
       if (r.ok) return r.json().then(safe(res => {
         fails = tries = 0;
-        // the service lost the session (restart): report the page again, unless a page view is on its way
-        if ('decision' in res && b.sid == ses.id) decide(res.decision), res.page_unknown && !q.some(x => x.includes('"page_view"')) && pageView();
+        // the service lost the session (restart): report the page again
+        if ('decision' in res && b.sid == ses.id) decide(res.decision), res.page_unknown && pageView();
         stream();
       }), noop);
       const st = r.status;
@@ -106,17 +109,15 @@
       q = b.items.concat(q).slice(-300);
       // failures while offline do not count towards giving up, but the waits between tries still grow
       if (N.onLine && ++fails > 5) {
-        q = []; closeStream();
-        return store('off', now() + 6e5);
+        q = []; fails = tries = 0; closeStream();
+        return store('off', off = now() + 6e5);
       }
       backoff = later(() => {backoff = 0; flush();}, jitter(++tries, 3e4));
     }).then(() => {sending = 0; if (q.length) schedule(0);}, noop);
   }
   function beacon() {
-    while (!dead() && q.length) {
-      const body = take().body;
-      N.sendBeacon?.(url, body) || post(body).catch(noop);
-    }
+    // (take() first: an optional call skips its arguments, and the loop would never end without sendBeacon)
+    for (let body; !dead() && q.length;) body = take().body, N.sendBeacon?.(url, body) || post(body).catch(noop);
   }
 
   // decisions
@@ -125,7 +126,7 @@
     if (es && esSid != ses.id) closeStream();
     if (es || esTimer || dead()) return;
     es = new EventSource(`${base}v1/stream?site=${encodeURIComponent(site)}&session=${esSid = ses.id}`);
-    es.onopen = () => {esFails = 0;};
+    es.onopen = () => esFails = 0;
     es.addEventListener('decision', safe(m => esSid == ses.id && decide(JSON.parse(m.data))));
     es.onerror = safe(() => {
       closeStream();
@@ -145,7 +146,7 @@
     if (!host) {
       host = d.createElement('div');
       // !important: a shop rule such as div{position:static!important} must not move it
-      host.style.cssText = 'all:initial!important;position:fixed!important;right:16px!important;bottom:16px!important;z-index:2147483000!important';
+      host.style.cssText = 'all:initial;position:fixed;right:16px;bottom:16px;z-index:2147483000'.replace(/;|$/g, '!important;');
       host.attachShadow({mode: 'open'}).innerHTML = '<style>button{all:initial;font:600 15px sans-serif;color:#fff;' +
         'background:#1d4ed8;padding:12px 20px;border-radius:99px;cursor:pointer}' +
         ':focus-visible{outline:3px solid #f59e0b;outline-offset:3px}[data-clickto-button=chat]{background:#047857}</style><button type=button>';
@@ -237,11 +238,9 @@
     cart: c => cart(num(c?.value), num(c?.items, 1)),
     set: data => push('custom', {data}),
     on(name, f) {
-      if (name != 'decision') return;
-      subs.push(f);
-      if (api.decision) f(api.decision);
+      if (name == 'decision') subs.push(f), api.decision && f(api.decision);
     },
-    off: (name, f) => {subs = subs.filter(g => g !== f);},
+    off: (name, f) => {subs = subs.filter(g => g != f)},
     flush: () => schedule(0)
   };
   let ready, early = Array.isArray(old) ? old : [];
@@ -262,7 +261,7 @@
     for (const m of words('pushState replaceState')) {
       // a wrapper the page set on history before us is kept; the prototype's method is read at each call,
       // so a router library that patches History.prototype later still runs
-      const own = Object.hasOwn(history, m) && history[m];
+      const own = history.hasOwnProperty(m) && history[m];
       history[m] = function (...a) {
         const r = (own || History.prototype[m]).apply(this, a);
         safe(route)(m[0]);

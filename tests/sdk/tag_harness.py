@@ -111,7 +111,6 @@ class Harness:
         self.stale_visitors: set[str] = set()            # visitors of earlier tests: ignored after reset()
         self.url = ""                                   # set by the fixtures once the server runs
         self.decision: dict[str, Any] | None = None     # answered to every batch
-        self.answer_extra: dict[str, Any] = {}            # more keys of every answer (page_unknown)
         self.events_status = 200
         self.conversation_status = 201
         self.streams: list[tuple[str, asyncio.Queue[str | None], asyncio.AbstractEventLoop]] = []
@@ -134,7 +133,6 @@ class Harness:
             self.requests.clear()
             self.conversations.clear()
             self.decision = None
-            self.answer_extra = {}
             self.events_status = 200
             self.conversation_status = 201
 
@@ -221,11 +219,11 @@ class Harness:
             status = self.events_status
             if status == 200:
                 self.batches.append(data)
-            decision, extra = self.decision, dict(self.answer_extra)
+            decision = self.decision
             self.cond.notify_all()
         if status != 200:
             return JSONResponse({"error": "refused by the test"}, status_code=status)
-        return JSONResponse({"session": data["session"], "decision": decision, **extra})
+        return JSONResponse({"session": data["session"], "decision": decision})
 
     async def _stream(self, request: Request) -> Response:
         queue: asyncio.Queue[str | None] = asyncio.Queue()

@@ -249,38 +249,6 @@ def test_a_history_entry_of_the_same_page_is_no_back(harness, page):
     assert len(harness.events("page_view")) == 1
 
 
-def test_a_page_view_on_its_way_is_not_doubled_by_a_page_unknown_answer(harness, page):
-    """The service lost the session (restart) and says ``page_unknown`` while the visitor already moved to
-    another route, whose page view waits in the queue: that page view is the report, not a second one."""
-    page.clock.install()
-    page.add_init_script("""
-        const realFetch = window.fetch;
-        window.fetch = function (...args) {   // holds the next answer until the test releases it
-            const answer = realFetch.apply(this, args);
-            if (!window.__hold) return answer;
-            window.__hold = false;
-            return new Promise(done => { window.__release = () => done(answer); });
-        };
-    """)
-    page.goto(harness.url + "/page/spa")
-    page.clock.run_for(100)
-    harness.wait_event("page_view")
-    harness.answer_extra = {"page_unknown": True}
-    page.evaluate("window.__hold = true; clickto.set({n: 1})")
-    page.clock.run_for(100)
-    harness.wait_event("custom")                  # answered (page_unknown), the answer held in the page
-    harness.answer_extra = {}
-    page.evaluate("go('/page/spa/next', 'product')")
-    page.clock.run_for(100)                       # the route's page view is queued behind the held send
-    page.evaluate("window.__release()")
-    page.clock.run_for(100)
-    harness.wait_event("page_view", lambda e: e["spa"])
-    page.evaluate("clickto.set({n: 2})")
-    page.clock.run_for(100)
-    harness.wait_event("custom", count=2)
-    assert [e["path"] for e in harness.events("page_view")] == ["/page/spa", "/page/spa/next"]
-
-
 @pytest.mark.parametrize("when", ["before the tag, on history", "after the tag, on History.prototype"])
 def test_a_router_library_patching_push_state_still_runs(harness, page, when):
     """Router libraries wrap ``history.pushState`` (often before the tag loads) or ``History.prototype.pushState``

@@ -192,3 +192,80 @@ def test_offline_retries_back_off_instead_of_polling(harness, page):
     page.context.set_offline(False)
     page.clock.run_for(60_000)
     assert harness.wait_event("custom")[0]["data"] == {"offline": True}
+
+
+PAUSED = "localStorage['clickto:test-shop:off'] = JSON.stringify(Date.now() + 60000)"
+"""What a tab that gave up leaves in storage: a pause of the tag until then (a minute here)."""
+
+
+def test_a_page_opened_during_the_pause_is_reported_first_when_it_ends(harness, page):
+    """The pause swallowed this page's view: when it ends, the page is reported before anything else, so the
+    events that follow are not taken for the previous page's."""
+    page.clock.install()
+    page.add_init_script(PAUSED)
+    page.goto(harness.url + "/page/product")
+    page.evaluate("clickto.set({during: 'the pause'})")
+    page.clock.run_for(30_000)
+    assert harness.requests == [], "quiet during the pause"
+    page.evaluate("localStorage.removeItem('clickto:test-shop:off')")   # nothing else is to renew it
+    page.clock.run_for(31_000)
+    page.evaluate("clickto.set({after: 'the pause'})")
+    page.clock.run_for(1000)
+    custom = harness.wait_event("custom")
+    assert [e["type"] for e in harness.events()][:2] == ["page_view", "custom"]
+    assert harness.events("page_view")[0]["path"] == "/page/product" and custom[0]["data"] == {"after": "the pause"}
+
+
+def test_another_tab_giving_up_does_not_silence_a_tab_that_works(harness, page):
+    page.goto(harness.url + "/page/home")
+    harness.wait_event("page_view")
+    page.evaluate(PAUSED)                      # another tab of the site gave up just now
+    page.evaluate("clickto.set({still: 'working'})")
+    assert harness.wait_event("custom")[0]["data"] == {"still": "working"}
+
+
+def test_engines_without_object_has_own_keep_every_collector(harness, page):
+    """Safari before 15.4 and Chrome before 93 have no Object.hasOwn: the tag must not depend on it (a throw in
+    its start-up once left only the first page view)."""
+    page.add_init_script("delete Object.hasOwn")
+    page.goto(harness.url + "/page/spa")
+    harness.wait_event("page_view")
+    page.evaluate("go('/page/spa/products/7', 'product')")
+    assert harness.wait_event("page_view", lambda e: e["spa"])[0]["path"] == "/page/spa/products/7"
+
+
+def test_after_the_pause_one_failure_does_not_start_another(harness, page):
+    """Giving up resets the failure count: when the pause ends, the tag again allows six failures in a row."""
+    page.expect_network_errors = True
+    page.clock.install()
+    harness.events_status = 503
+    page.goto(harness.url + "/page/product")
+    for _ in range(12):
+        page.clock.run_for(10_000)
+        page.evaluate("new Promise(done => requestAnimationFrame(() => done()))")
+    first_pause = page.evaluate("localStorage['clickto:test-shop:off']")
+    assert first_pause and float(first_pause) > page.evaluate("Date.now()")
+    page.clock.run_for(11 * 60_000)
+    requests = len(harness.requests)
+    page.evaluate("clickto.set({once: 'more'})")
+    page.clock.run_for(1000)
+    harness.wait_for(lambda: len(harness.requests) > requests)     # tried again, and refused again
+    page.clock.run_for(100)
+    assert page.evaluate("localStorage['clickto:test-shop:off']") == first_pause, "no new pause after one failure"
+
+
+def test_a_new_visit_tells_decision_listeners_there_is_no_decision_yet(harness, page):
+    """The button of the old visit goes when a new visit starts; listeners that draw their own UI hear it too."""
+    harness.decision = COMMUNITY
+    page.clock.install()
+    page.add_init_script("window.clickto = [['on', 'decision', d => "
+                         "document.documentElement.dataset.heard = (d && d.channel) || 'nothing']]")
+    page.goto(harness.url + "/page/product")
+    page.clock.run_for(100)
+    expect(page.locator("html")).to_have_attribute("data-heard", "community")
+    page.expect_network_errors = True
+    harness.events_status = 503                 # the new visit's answer does not come
+    page.clock.fast_forward("31:00")
+    page.evaluate("clickto.set({back: true})")
+    expect(page.locator("html")).to_have_attribute("data-heard", "nothing")
+    expect(page.locator(HOST)).to_have_count(0)
