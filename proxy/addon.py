@@ -311,8 +311,9 @@ class ClicktoInjector:
 
 
 def page_origin(request: http.Request) -> str:
-    """The origin (``scheme://host[:port]``) a browser sends for requests from this document."""
-    host = request.pretty_host
+    """The origin (``scheme://host[:port]``) a browser sends for requests from this document: the target's host
+    (not ``pretty_host``, which parses the Host header on every call: this runs for every tagged page)."""
+    host = request.host
     if ":" in host:
         host = f"[{host}]"
     default = {"http": 80, "https": 443}.get(request.scheme)

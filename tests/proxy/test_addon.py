@@ -502,3 +502,17 @@ def test_validators_are_kept_while_the_addon_is_not_configured():
         flow = request_flow(BROWSER_NAVIGATION)
         injector.request(flow)
     assert flow.request.headers["if-none-match"] == '"v1"'
+
+
+@pytest.mark.parametrize("host, port, scheme, origin", [
+    ("shop.example", 80, "http", "http://shop.example"),
+    ("shop.example", 8080, "http", "http://shop.example:8080"),
+    ("shop.example", 443, "https", "https://shop.example"),
+    ("::1", 8001, "http", "http://[::1]:8001"),
+])
+def test_page_origin_is_what_the_browser_sends(host, port, scheme, origin):
+    from proxy.addon import page_origin
+
+    flow = make_flow(PAGE, host=host, port=port)
+    flow.request.scheme = scheme
+    assert page_origin(flow.request) == origin
