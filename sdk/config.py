@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import idna
+
 from clickto.ids import ID, ID_RULE
 from sdk.presence import check_name
 
@@ -38,10 +40,10 @@ def normalize_origin(text: str) -> str:
     host = parts.hostname.lower()
     if ":" in host:
         host = f"[{host}]"
-    elif not host.isascii():   # browsers send an internationalised host in its punycode (IDNA) form
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
+    elif not host.isascii():   # browsers send an internationalised host in its punycode form (IDNA 2008, UTS 46
+        try:                   # non-transitional: faß.de is xn--fa-hia.de; Python's "idna" codec says fass.de)
+            host = idna.encode(host, uts46=True, transitional=False).decode("ascii")
+        except idna.IDNAError:
             raise ValueError(f"origin '{text}' has a host name that is not valid IDNA") from None
     scheme = parts.scheme.lower()
     return f"{scheme}://{host}" + ("" if port in (None, DEFAULT_PORTS[scheme]) else f":{port}")
@@ -116,6 +118,7 @@ class ServiceConfig:
         keys = [site.key for site in self.sites]
         self._by_key = {site.key: site for site in self.sites}
         self.refused_origins_logged: OrderedDict[tuple[str, str], None] = OrderedDict()   # see sdk.http
+        self.refused_lines: tuple[int, int] = (0, 0)   # (minute, lines logged in it), see sdk.http
         if len(set(keys)) != len(keys):
             raise ValueError(f"duplicate site keys in ServiceConfig.sites: {keys}")
         for site_key in self.presence:

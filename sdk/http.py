@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
@@ -79,6 +80,7 @@ def origin_grant(config: ServiceConfig, site: SiteConfig | None, origin: str) ->
 
 
 MAX_REFUSED_LOGGED = 1000
+MAX_REFUSED_LINES_PER_MINUTE = 20
 
 
 def _log_refused_origin(config: ServiceConfig, origin: str, where: str, site: SiteConfig | None) -> None:
@@ -90,6 +92,11 @@ def _log_refused_origin(config: ServiceConfig, origin: str, where: str, site: Si
     if (origin, where) in logged:
         logged.move_to_end((origin, where))
         return
+    minute = int(time.monotonic() // 60)        # at most this many lines a minute: a flood is no log spam (an
+    window, lines = config.refused_lines       # origin left out now is logged at one of its next requests)
+    if window == minute and lines >= MAX_REFUSED_LINES_PER_MINUTE:
+        return
+    config.refused_lines = (minute, lines + 1 if window == minute else 1)
     logged[(origin, where)] = None
     if len(logged) > MAX_REFUSED_LOGGED:
         logged.popitem(last=False)

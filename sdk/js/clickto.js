@@ -29,7 +29,8 @@
     if (!(t - s?.at < 18e5)) {
       s = {id: rid(), n: (s?.n || 0) + 1};
       // the old visit's button goes with it: the new one decides afresh (and records its own button_shown)
-      if (ses) flush(), viewing || later(pageView, 0), decide();
+      // (decide in a moment: a listener that sends something would otherwise start a visit again and again)
+      if (ses) flush(), viewing || later(pageView, 0), later(decide, 0);
     }
     s.at = t;
     store('s', ses = s);
@@ -58,13 +59,12 @@
 
   // sending
   // given up (the tag blocked, the service gone): quiet for 10 minutes, on this page and the next ones
-  // (read once per page: a tab that gives up does not silence the other tabs working meanwhile)
-  let q = [], sending, backoff, fails = 0, tries = 0, off = load('off'), missed, tm, due;
+  // (read once per page: a tab that gives up does not silence the other tabs working meanwhile; a page opened
+  // during a pause stays quiet, since what it would report next lacks its page view)
+  let q = [], sending, backoff, fails = 0, tries = 0, off = load('off') > now() ? 1 / 0 : 0, tm, due;
   const dead = () => off > now();
   function push(type, data, ms) {
-    // what the pause swallowed may include this page's view: report the page before anything else
-    if (dead()) return missed = 1;
-    if (missed) missed = 0, type == 'page_view' || pageView();
+    if (dead()) return;
     const json = J({...data, type, t: now()});
     if (json.length > 8e3) return;
     session();

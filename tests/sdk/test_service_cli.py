@@ -157,8 +157,10 @@ def test_origins_are_kept_as_browsers_send_them_and_a_path_is_refused(tmp_path, 
     from clickto.ports import display_host
     from sdk.config import SiteConfig
 
-    site = SiteConfig("demo", ["https://Shop.Example:443/", "http://127.0.0.1:8000", " * ", "http://bücher.test:8000"])
-    assert site.origins == ["https://shop.example", "http://127.0.0.1:8000", "*", "http://xn--bcher-kva.test:8000"]
+    site = SiteConfig("demo", ["https://Shop.Example:443/", "http://127.0.0.1:8000", " * ", "http://bücher.test:8000",
+                               "https://faß.de"])
+    assert site.origins == ["https://shop.example", "http://127.0.0.1:8000", "*", "http://xn--bcher-kva.test:8000",
+                            "https://xn--fa-hia.de"]   # as Chromium sends it (IDNA 2008), not fass.de
     rules_path = tmp_path / "rules.yaml"
     rules_path.write_text(RULES)
     assert serve_main(["--rules", str(rules_path), "--site", "demo=https://shop.example/shop/"]) == 2

@@ -198,22 +198,21 @@ PAUSED = "localStorage['clickto:test-shop:off'] = JSON.stringify(Date.now() + 60
 """What a tab that gave up leaves in storage: a pause of the tag until then (a minute here)."""
 
 
-def test_a_page_opened_during_the_pause_is_reported_first_when_it_ends(harness, page):
-    """The pause swallowed this page's view: when it ends, the page is reported before anything else, so the
-    events that follow are not taken for the previous page's."""
+def test_a_page_opened_during_the_pause_stays_quiet_and_the_next_page_reports(harness, page):
+    """A page that loads while the tag is paused cannot report its page view; what it would send after the pause
+    would be taken for the previous page's, so it stays quiet. The next page load reports as usual."""
     page.clock.install()
     page.add_init_script(PAUSED)
     page.goto(harness.url + "/page/product")
     page.evaluate("clickto.set({during: 'the pause'})")
-    page.clock.run_for(30_000)
-    assert harness.requests == [], "quiet during the pause"
-    page.evaluate("localStorage.removeItem('clickto:test-shop:off')")   # nothing else is to renew it
-    page.clock.run_for(31_000)
+    page.clock.run_for(61_000)                                 # the pause is over, this page stays quiet
     page.evaluate("clickto.set({after: 'the pause'})")
     page.clock.run_for(1000)
-    custom = harness.wait_event("custom")
-    assert [e["type"] for e in harness.events()][:2] == ["page_view", "custom"]
-    assert harness.events("page_view")[0]["path"] == "/page/product" and custom[0]["data"] == {"after": "the pause"}
+    assert harness.requests == []
+    page.evaluate("localStorage.removeItem('clickto:test-shop:off')")
+    page.goto(harness.url + "/page/home")                      # a page that loads after the pause
+    page.clock.run_for(1000)
+    assert harness.wait_event("page_view")[0]["path"] == "/page/home"
 
 
 def test_another_tab_giving_up_does_not_silence_a_tab_that_works(harness, page):
@@ -269,3 +268,21 @@ def test_a_new_visit_tells_decision_listeners_there_is_no_decision_yet(harness, 
     page.evaluate("clickto.set({back: true})")
     expect(page.locator("html")).to_have_attribute("data-heard", "nothing")
     expect(page.locator(HOST)).to_have_count(0)
+
+
+def test_a_listener_that_sends_on_a_new_visit_starts_it_once(harness, page):
+    """A decision listener that reports the button going away (``track`` on null) once started the new visit
+    again from inside the start of it, hundreds of times, filling the queue with page views."""
+    harness.decision = COMMUNITY
+    page.clock.install()
+    page.add_init_script("window.clickto = [['on', 'decision', d => d || clickto.track('custom', {data: {gone: 1}})]]")
+    page.goto(harness.url + "/page/product")
+    page.clock.run_for(100)
+    expect(page.locator(HOST)).to_be_visible()
+    page.clock.fast_forward("31:00")
+    page.evaluate("clickto.set({back: true})")
+    page.clock.run_for(2000)
+    harness.wait_event("custom", lambda e: e["data"] == {"back": True})
+    page.clock.run_for(2000)
+    assert len(harness.events("page_view")) == 2, [e["type"] for e in harness.events()]
+    assert len({b["session"] for b in harness.batches}) == 2
