@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import socket
 
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+"""The port a URL of each scheme means when it names none (an origin leaves it out)."""
+
 
 def display_host(host: str) -> str:
     """``host`` as it goes into a URL a browser on this machine can open: a wildcard address is reached on

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from mitmproxy import ctx, exceptions, http
 
+from clickto.ports import DEFAULT_PORTS
 from proxy.bodycoding import join_codings
 from proxy.document import Rewritten, decode_body, rewrite
 from proxy.hosts import HostPattern, host_matches, matches_any, parse_host_patterns  # noqa: F401 (host_matches: API)
@@ -303,11 +304,10 @@ class ClicktoInjector:
             )
         if self.checks is not None:
             self.checks.origin_seen(page_origin(flow.request))
-        if self.log_each or (host not in self._logged_hosts and len(self._logged_hosts) < MAX_LOGGED_HOSTS):
+        if self.log_each or _first_time(self._logged_hosts, host):
             nonce = f" (nonce {result.nonce})" if result.nonce else ""
             more = "" if self.log_each else "; further pages of this host are tagged silently (-v lists each)"
             logger.info("clickto: tagged %s%s%s", flow.request.pretty_url, nonce, more)
-            self._logged_hosts.add(host)
 
 
 def page_origin(request: http.Request) -> str:
@@ -316,7 +316,7 @@ def page_origin(request: http.Request) -> str:
     host = request.host
     if ":" in host:
         host = f"[{host}]"
-    default = {"http": 80, "https": 443}.get(request.scheme)
+    default = DEFAULT_PORTS.get(request.scheme)
     return f"{request.scheme}://{host}" + ("" if request.port == default else f":{request.port}")
 
 

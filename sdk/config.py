@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 import idna
 
 from clickto.ids import ID, ID_RULE
+from clickto.ports import DEFAULT_PORTS
 from sdk.presence import check_name
 
 DEFAULT_ASSETS_DIR = Path(__file__).with_name("js")
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def normalize_origin(text: str) -> str:
@@ -32,7 +32,7 @@ def normalize_origin(text: str) -> str:
         port = parts.port
     except ValueError:
         raise ValueError(f"origin '{text}' has an invalid port") from None
-    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname:
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError(f"origin '{text}' must look like https://shop.example[:port] or be *")
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise ValueError(f"origin '{text}' must be scheme://host[:port] only (no path: pages of "

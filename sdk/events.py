@@ -17,6 +17,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
+from clickto.ports import DEFAULT_PORTS
 from sdk.config import ServiceConfig
 from sdk.errors import ApiError, json_bytes
 from sdk.http import origin_grant, site_or_404
@@ -32,7 +33,6 @@ from sdk.service import Service
 
 log = logging.getLogger("clickto.sdk")
 
-DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 JSON_HEADER = (b"content-type", b"application/json")
 
 
