@@ -11,9 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from clickto.ids import ID, ID_RULE
 from clickto.ports import display_host, port_problem, port_range_problem
-from sdk.config import normalize_origin
+from sdk.config import check_site_key, normalize_origin
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -23,9 +22,8 @@ def parse_site(text: str) -> tuple[str, list[str]]:
     key, _, origins = text.partition("=")
     if not key.strip():
         raise argparse.ArgumentTypeError(f"--site needs KEY[=ORIGIN,...], got '{text}'")
-    if not ID.match(key.strip()):
-        raise argparse.ArgumentTypeError(f"site key '{key.strip()}' must be {ID_RULE} (the tag sends it with every event)")
-    try:
+    try:   # checked here too, so a bad --site is a usage error before anything else is looked at
+        check_site_key(key.strip())
         listed = [normalize_origin(origin) for origin in origins.split(",") if origin.strip()]
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
@@ -137,9 +135,8 @@ def serve_main(argv: list[str]) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"clickto serve: {error}", file=sys.stderr)
         return EXIT_USAGE
-    presence = app.state.presence
+    known = app.state.presence.pools(sites[0].key)   # the same pools on every site (rules and --online)
     for pool, person, _ in args.person_token:   # a pool nobody can switch makes a token that always fails
-        known = presence.pools(sites[0].key)
         if pool not in known:
             print(f"clickto serve: --person-token {pool}:{person}: no pool '{pool}' (the rules' channels need: "
                   f"{', '.join(known) or 'none'}; --online adds more)", file=sys.stderr)
@@ -159,7 +156,7 @@ def serve_main(argv: list[str]) -> int:
     if args.export_dir:
         print(f"finished sessions are appended to {args.export_dir}/SITE.csv "
               f"(also: curl -H 'Authorization: Bearer {token}' {base}/v1/sites/SITE/training-rows)")
-    pool = (presence.pools(sites[0].key) or ["experts"])[0]
+    pool = (known or ["experts"])[0]
     query = f"?site={sites[0].key}" if len(sites) > 1 else ""   # the admin token serves every site: name one
     print(f"  curl -X PUT '{base}/v1/presence{query}' -H 'Authorization: Bearer {token}' "
           f"-H 'Content-Type: application/json' -d '{{\"pool\": \"{pool}\", \"person\": \"ana\", \"online\": true}}'")

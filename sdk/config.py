@@ -21,6 +21,12 @@ from sdk.presence import check_name
 DEFAULT_ASSETS_DIR = Path(__file__).with_name("js")
 
 
+def check_site_key(key: str) -> None:
+    """ValueError unless ``key`` is a site key the tag can send (``clickto.ids.ID``)."""
+    if not ID.match(key):
+        raise ValueError(f"site key '{key}' must be {ID_RULE} (the tag sends it with every event)")
+
+
 def normalize_origin(text: str) -> str:
     """``text`` as browsers send it in ``Origin`` (lower-case scheme and host, no default port), or ValueError
     when it is no origin (a path, a query): such an entry would never match a page."""
@@ -73,8 +79,7 @@ class SiteConfig:
     def __post_init__(self) -> None:
         if not self.key:
             raise ValueError("SiteConfig.key must not be empty")
-        if not ID.match(self.key):
-            raise ValueError(f"site key '{self.key}' must be {ID_RULE} (the tag sends it with every event)")
+        check_site_key(self.key)
         self.origins = [normalize_origin(origin) for origin in self.origins]
         self.people = {token: value if isinstance(value, PersonToken) else PersonToken(*value)
                        for token, value in self.people.items()}

@@ -190,9 +190,7 @@ class StreamHub:
         online at once cost two passes over the site's pages, not ten."""
         self._pending.add(site)
         if self._passes is None or self._passes.done():
-            self._passes = asyncio.ensure_future(self._run_passes())
-            self._tasks.add(self._passes)
-            self._passes.add_done_callback(self._tasks.discard)
+            self._passes = self._spawn(self._run_passes())
 
     async def _run_passes(self) -> None:
         while self._pending:
@@ -216,10 +214,11 @@ class StreamHub:
         else:
             loop.call_soon_threadsafe(callback)
 
-    def _spawn(self, coroutine: Awaitable[None]) -> None:
+    def _spawn(self, coroutine: Awaitable[None]) -> asyncio.Task:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     def close(self) -> None:
         """End every stream and timer (service shutdown)."""
