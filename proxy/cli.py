@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from clickto.ports import port_problem
+from clickto.ports import port_problem, port_range_problem
 
 from proxy.addon import DEFAULT_MAX_BYTES
 from proxy.hosts import HostPatternError, parse_host_pattern
@@ -67,8 +67,9 @@ def validate(args: argparse.Namespace) -> str | None:
     except ConfigError as exc:
         return str(exc)
     args.server = config.server
-    if not 0 < args.port < 65536:
-        return f"--port {args.port} is not a TCP port (1-65535)"
+    problem = port_range_problem(args.port)
+    if problem:
+        return problem
     if args.max_bytes <= 0:
         return f"--max-bytes {args.max_bytes} must be positive"
     for pattern in args.only:

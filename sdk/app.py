@@ -7,13 +7,14 @@ All routes are relative, so the app works at the root or mounted under a prefix
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Scope
 
 from sdk.assets import asset_response
 from sdk.config import ServiceConfig
@@ -37,6 +38,15 @@ from sdk.sse import EventStreamResponse
 from sdk.store import SessionStore
 
 MAX_CONTROL_BODY = 4096   # presence updates are tiny
+
+
+def path_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
+    """Every method some route answers on ``scope``'s path (its routes are split by method)."""
+    methods: set[str] = set()
+    for route in routes:
+        if isinstance(route, Route) and route.methods and route.matches(scope)[0] != Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 def create_app(config: ServiceConfig, store: SessionStore | None = None) -> Starlette:
@@ -185,8 +195,15 @@ def create_app(config: ServiceConfig, store: SessionStore | None = None) -> Star
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        error = ApiError(exc.status_code, exc.detail if exc.status_code != 404 else f"no such endpoint: "
-                         f"{request.method} {request.url.path}", headers=exc.headers)
+        if exc.status_code == 405:
+            # Starlette answers with the methods of the first route of the path only (GET, HEAD for
+            # /v1/presence, though PUT works): name them all, in the header and in the message
+            methods = ", ".join(path_methods(request.app.routes, request.scope))
+            error = ApiError(405, f"method {request.method} is not allowed for {request.url.path}; use {methods}",
+                             headers={**(exc.headers or {}), "Allow": methods})
+        else:
+            error = ApiError(exc.status_code, exc.detail if exc.status_code != 404 else f"no such endpoint: "
+                             f"{request.method} {request.url.path}", headers=exc.headers)
         return error_response(error)
 
     routes = [

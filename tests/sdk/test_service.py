@@ -200,6 +200,16 @@ def test_unknown_route_and_method_give_json_errors(client):
     assert wrong.status_code == 405 and wrong.json()["field"] is None
 
 
+def test_405_names_every_method_of_the_path(client):
+    """/v1/presence is three routes (GET, PUT, OPTIONS): a wrong method lists them all, not the first route's."""
+    wrong = client.delete("/v1/presence?site=demo")
+    assert wrong.status_code == 405
+    assert wrong.headers["allow"] == "GET, HEAD, OPTIONS, PUT"
+    assert wrong.json() == {"error": "method DELETE is not allowed for /v1/presence; use GET, HEAD, OPTIONS, PUT",
+                            "field": None}
+    assert client.put("/v1/events").headers["allow"] == "OPTIONS, POST"
+
+
 # ---------------------------------------------------------------------- the tag
 
 
