@@ -81,25 +81,33 @@ class RulesHolder:
 
     def reload(self) -> bool:
         """Load the rule file (and with it its models) again; True when the new rules are in force."""
+        return self._apply(self._load())
+
+    def _load(self) -> rules.RuleSet | list[rules.RuleError]:
+        """Read, check and compile the rule file: the new rule set, or its problems. Touches nothing the
+        service reads, so ``watch`` runs it in a worker thread."""
         self.watched = model_files(self.path, self.ruleset)   # what the rule file names now
         self._stamp = self._stamps()                          # before loading: a change meanwhile is seen next time
         try:
-            ruleset = rules.load(self.path)
+            return rules.load(self.path)
         except rules.RuleErrors as problems:
-            self._fail(problems.errors)
-            return False
+            return problems.errors
         except rules.RuleError as problem:
-            self._fail([problem])
-            return False
+            return [problem]
         except OSError as error:
-            self._fail([rules.RuleError(f"cannot read the rule file: {error.strerror or error}", file=str(self.path))])
+            return [rules.RuleError(f"cannot read the rule file: {error.strerror or error}", file=str(self.path))]
+
+    def _apply(self, loaded: rules.RuleSet | list[rules.RuleError]) -> bool:
+        """Put a loaded rule set in force (on the event loop: listeners decide again), or report its problems."""
+        if isinstance(loaded, list):
+            self._fail(loaded)
             return False
-        self.ruleset = ruleset
+        self.ruleset = loaded
         self.errors = []
         self.loaded_at = time.time()
         self.reloads += 1
         log.info("%s: rules reloaded", self.path)
-        self.events.emit("reloaded", ruleset)
+        self.events.emit("reloaded", loaded)
         return True
 
     def _fail(self, errors: list[rules.RuleError]) -> None:
@@ -112,11 +120,12 @@ class RulesHolder:
         self.events.emit("failed", errors)
 
     async def watch(self, interval: float) -> None:
-        """Poll the file until cancelled."""
+        """Poll the file until cancelled. Loading runs in a worker thread: a large rule file takes seconds to
+        compile, and the event loop keeps answering pages meanwhile; the swap happens back on the loop."""
         while True:
             await asyncio.sleep(interval)
             if self.changed():
-                self.reload()
+                self._apply(await asyncio.to_thread(self._load))
 
     def status(self) -> dict[str, object]:
         return {

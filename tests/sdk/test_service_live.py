@@ -150,6 +150,34 @@ def test_rules_hot_reload_good_then_bad(live):
     assert client.get("/healthz").json()["status"] == "ok"
 
 
+def test_a_slow_reload_does_not_hold_requests(live, monkeypatch):
+    """A large rule file takes seconds to compile: pages are answered meanwhile, and the new rules then apply."""
+    import threading
+
+    import rules as rules_package
+    import sdk.reload
+
+    app, client = live
+    started, release = threading.Event(), threading.Event()
+    real_load = rules_package.load
+
+    def slow_load(path):
+        started.set()
+        release.wait(10)
+        return real_load(path)
+
+    monkeypatch.setattr(sdk.reload.rules, "load", slow_load)
+    try:
+        app.state.service.config.rules_path.write_text(RULES.replace("$gte: 80", "$gte: 40"))
+        assert started.wait(5), "the watcher did not start loading"
+        answer = client.post("/v1/events", content=json.dumps(batch("s1", page_view())),
+                             headers={"content-type": "text/plain"}, timeout=2.0)
+        assert answer.status_code == 200 and client.get("/healthz").json()["rules"]["reloads"] == 0
+    finally:
+        release.set()
+    wait_for(lambda: client.get("/healthz").json()["rules"]["reloads"] == 1)
+
+
 def test_shutdown_with_open_stream_is_quick(tmp_path):
     app = create_app(service_config(tmp_path))
     server_cm = serve_app(app)          # no graceful timeout: the stream itself must end
