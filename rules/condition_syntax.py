@@ -169,6 +169,8 @@ class _Checker:
             elif key in ("$and", "$or", "$nor"):
                 self.condition_list(key, value, here)
             elif key == "$not":
+                if isinstance(value, Mapping) and not value:
+                    self.add(here, "$not: {} never holds (an empty condition holds for every session)")
                 self.condition(value, here)
             elif key.startswith("$"):
                 self.misplaced_operator(key, here)
@@ -210,6 +212,7 @@ class _Checker:
             if len(dollar) == len(keys):
                 for op, operand in value.items():
                     self.operator(op, operand, path + (op,))
+                self.contradiction(value, path)
                 return
             if dollar:
                 plain = next(k for k in keys if k not in dollar)
@@ -268,6 +271,8 @@ class _Checker:
         elif op == "$type":
             self.type_name(operand, path)
         elif op == "$not":
+            if isinstance(operand, Mapping) and not operand:
+                self.add(path, "$not: {} never holds (an empty value condition holds for every value)")
             self.value_condition(operand, path)
         elif op in ALL_OPERATORS:
             if not isinstance(operand, list):
@@ -289,6 +294,24 @@ class _Checker:
         else:
             self.add(path, f"unknown operator '{op}'" + suggestion(op, VALUE_OPERATORS))
 
+    def contradiction(self, operators: Mapping[str, Any], path: Path) -> None:
+        """Bounds on one value that no value meets together (``$gt: 100, $lt: 50``; ``$eq: 5, $gt: 9``)."""
+        for kind in (str, "number"):
+            same = {op: operand for op, operand in operators.items()
+                    if op in (*ORDER_OPERATORS, "$eq") and (isinstance(operand, str) if kind is str else
+                                                            is_number(operand) and not math.isnan(operand))}
+            lows = [(operand, op) for op, operand in same.items() if op in ("$gt", "$gte", "$eq")]
+            highs = [(operand, op) for op, operand in same.items() if op in ("$lt", "$lte", "$eq")]
+            for low, low_op in lows:
+                for high, high_op in highs:
+                    if low_op == high_op == "$eq":
+                        continue
+                    if low > high or (low == high and "$gt" in (low_op, high_op)) or (
+                            low == high and "$lt" in (low_op, high_op)):
+                        self.add(path, f"{low_op} {show(low)} and {high_op} {show(high)} never hold together: "
+                                       "no value meets both")
+                        return
+
     def scalar(self, op: str, operand: Any, path: Path) -> None:
         if isinstance(operand, (list, Mapping)):
             self.add(path, f"{op} compares single values; a {'list' if isinstance(operand, list) else 'mapping'} "
@@ -302,6 +325,8 @@ class _Checker:
         if not isinstance(operand, list):
             self.add(path, f"{op} needs a list of values, got {_type_word(operand)} ({show(operand)})")
             return
+        if not operand and op in ("$in", "$ini"):
+            self.add(path, f"{op} with an empty list never holds (list the values to match)")
         for index, item in enumerate(operand):
             if isinstance(item, (list, Mapping)):
                 self.add(path + (index,), f"{op} compares single values; {_type_word(item)} in the list never matches")

@@ -85,6 +85,16 @@ for _page_type in PAGE_TYPES:
 CLOCK_FACTS: frozenset[str] = frozenset(path for path, fact in FACTS.items() if fact.clock)
 
 
+def catalogued(path: str) -> Fact | None:
+    """The catalogue entry of ``path``; a list fact's ``.length`` is a whole number (GrowthBook reads it so)."""
+    fact = FACTS.get(path)
+    if fact is None:
+        parent, _, last = path.rpartition(".")
+        if last == "length" and parent in FACTS and FACTS[parent].type == "array":
+            return Fact(path, "integer", f"number of entries in {parent}")
+    return fact
+
+
 def is_known_fact(path: str, score_names: frozenset[str] | set[str] = frozenset()) -> bool:
     """True when ``path`` names a catalogued fact, a parent of one, a ``custom.*`` fact or a declared score."""
     if path in FACTS:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from rules import loader_formats as formats
 from rules.errors import RuleError, RuleErrors
 from rules.condition_facts import fact_operand_problems
-from rules.facts import FACTS, Fact, is_known_fact
+from rules.facts import FACTS, Fact, catalogued, is_known_fact
 from rules.model import Channel, Rule, RuleFile, Schedule, ScoreDef, ScoreTerm
 from rules.yaml_marks import Document, parse_yaml
 
@@ -475,7 +475,7 @@ class _Validator:
                 return None
             return Fact(fact, "number", f"score {name}")
         if is_known_fact(fact, self.score_names):
-            return FACTS.get(fact)
+            return catalogued(fact)
         if fact == "custom" or fact == "custom.":
             self.problem(path, "name the custom fact after 'custom.', e.g. custom.segment", at_key=True)
             return None
@@ -487,7 +487,15 @@ class _Validator:
     def fact_operands(self, path: DocPath, fact: Fact, value: Any) -> None:
         """Operands the fact can never match (wrong JSON type, a value outside its list), at the operand."""
         for inner, message, operand, how in fact_operand_problems(fact, value):
-            self.problem(path + inner, message + (self.yaml_hint(path + inner, operand) or how))
+            hint = self.yaml_hint(path + inner, operand)
+            raw = self.document.raw(path + inner) or ""
+            if hint and ":" in raw and fact.type in ("number", "integer"):
+                # 9:30 read as 570: quoting it would only make it a string, which a number never is
+                hint = (f" (YAML reads {raw} as the number {operand}; {fact.path} counts whole hours in UTC: write "
+                        f"{raw.split(':')[0].lstrip('0') or '0'}, or give the rule a schedule with hours: "
+                        f"\"{raw.zfill(5)}-...\" for minutes and local time)" if fact.path == "time.hour" else
+                        f" (YAML reads {raw} as the number {operand}; write the plain number {fact.path} counts)")
+            self.problem(path + inner, message + (hint or how))
 
     # -- rules
 

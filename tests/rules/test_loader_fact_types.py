@@ -206,7 +206,16 @@ def test_bounded_facts_and_yaml_numbers_that_do_not_look_like_themselves() -> No
     assert problems(with_condition({"time.hour": {"$gte": 8, "$lt": 12}})) == []
     text = with_condition({"time.hour": {"$gte": 1}}).replace("time.hour: {$gte: 1}", "time.hour: {$gte: 9:30}")
     assert problems(text) == ['<rules>:8:30: $gte 570 never holds: time.hour is 0-23 (YAML reads 9:30 as the number '
-                              '570; quote it: "9:30")']
+                              '570; time.hour counts whole hours in UTC: write 9, or give the rule a schedule with '
+                              'hours: "09:30-..." for minutes and local time)']
+    text = with_condition({"cart.value": {"$gte": 1}}).replace("cart.value: {$gte: 1}", "cart.value: {$gte: 1:30}")
+    assert problems(text) == []   # 90, a number: YAML's reading is the only surprise, and nothing can tell
+    text = with_condition({"page.product": "x"}).replace("page.product: x", "page.product: 1:30")
+    assert problems(text) == ['<rules>:8:26: page.product is a string: 90 (a number) never equals it (YAML reads 1:30 '
+                              'as the number 90; quote it: "1:30")']
+    text = with_condition({"session.paths.length": {"$gte": "3"}})
+    assert problems(text) == ["<rules>:8:41: $gte '3' never holds: session.paths.length is a number, not a string "
+                              "(write 3 without quotes)"]
     text = with_condition({"page.product": "x"}).replace("page.product: x", "page.product: 0123")
     assert problems(text) == ['<rules>:8:26: page.product is a string: 83 (a number) never equals it (YAML reads 0123 '
                               'as the number 83; quote it: "0123")']
