@@ -159,15 +159,15 @@ def openapi_document() -> dict[str, Any]:
                         "403": _error("origin not allowed for the site, or the token may not do this")}},
             "options": preflight},
         "/v1/sites/{site}/training-rows": {
+            "parameters": [{"name": "site", "in": "path", "required": True, "schema": ID_SCHEMA,
+                            "description": "the site key"}],
             "get": {"summary": "Finished sessions as CSV rows in the intent dataset's columns (Revenue = ordered), "
                                "for `clickto train --data`; admin token",
                     "security": BEARER,
-                    "parameters": [{"name": "site", "in": "path", "required": True, "schema": ID_SCHEMA,
-                                    "description": "the site key"}],
                     "responses": {"200": {"description": "CSV with a header line (docs/intent.md)",
                                           "content": {"text/csv": {"schema": {"type": "string"}}}},
                                   "404": COMMON_ERRORS["404"], **AUTH_ERRORS}},
-            "options": preflight},
+            "options": {**preflight, "parameters": []}},   # the site is the path's
         "/openapi.json": {"get": {"summary": "This document", "responses": {"200": _json({"type": "object"})}}},
         "/healthz": {"get": {"summary": "Liveness, rules reload status, counters",
                              "responses": {"200": _json(_ref("Health"))}}},

@@ -204,6 +204,24 @@ def test_mounted_under_a_prefix_over_http(tmp_path):
             assert SSEReader(response).next_decision()["channel"] is None
 
 
+def test_stream_through_a_host_apps_gzip_middleware(tmp_path):
+    """A host app that compresses its responses must not hold back the decision stream: pushes (dwell, presence)
+    arrive as they happen, not when a compression buffer fills (Starlette >= 0.46 leaves event streams alone)."""
+    from starlette.middleware import Middleware
+    from starlette.middleware.gzip import GZipMiddleware
+
+    service = create_app(service_config(tmp_path))
+    host = Starlette(routes=[Mount("/clickto", app=service)], middleware=[Middleware(GZipMiddleware, minimum_size=10)])
+    with serve_app(host, timeout_graceful_shutdown=2) as server, httpx.Client(base_url=server.url, timeout=5.0) as client:
+        assert client.post("/clickto/v1/events", json=batch("s1", page_view())).status_code == 200
+        with client.stream("GET", "/clickto/v1/stream", params={"site": "demo", "session": "s1"},
+                           headers={"accept-encoding": "gzip"}) as response:
+            assert "content-encoding" not in response.headers
+            reader = SSEReader(response)
+            assert reader.next_decision()["channel"] is None      # on connect
+            assert reader.next_decision()["channel"] == "community"   # pushed when the dwell rule holds
+
+
 def test_stream_limits_give_503(tmp_path):
     app = create_app(service_config(tmp_path, max_streams_per_session=1))
     with serve_app(app, timeout_graceful_shutdown=2) as server, httpx.Client(base_url=server.url) as client:
