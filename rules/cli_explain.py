@@ -13,7 +13,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -59,8 +59,9 @@ def explain_main(argv: list[str]) -> int:
     try:
         session, last_event = read_session(Path(args.session))
         now = parse_at(args.at) if args.at is not None else last_event
-        availability = (parse_availability(args.availability) if args.availability is not None
-                        else {channel.needs: 1 for channel in ruleset.channels.values() if channel.needs})
+        needed = [channel.needs for channel in ruleset.channels.values() if channel.needs]
+        availability = (parse_availability(args.availability, needed) if args.availability is not None
+                        else {pool: 1 for pool in needed})
     except InputError as error:
         print(f"clickto explain: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -202,8 +203,9 @@ def parse_at(text: str) -> float:
     return value / 1000 if value > 1e11 else value  # 13-digit values are milliseconds, like events' t
 
 
-def parse_availability(text: str) -> dict[str, int]:
-    """``experts=1,advisors=0`` → ``{"experts": 1, "advisors": 0}``."""
+def parse_availability(text: str, needed: Sequence[str] | None = None) -> dict[str, int]:
+    """``experts=1,advisors=0`` → ``{"experts": 1, "advisors": 0}``; with ``needed`` (the pools the rules'
+    channels need), a pool none of them needs is refused: a typo would otherwise count nobody quietly."""
     pools: dict[str, int] = {}
     for part in text.split(","):
         if not part.strip():
@@ -212,6 +214,12 @@ def parse_availability(text: str) -> dict[str, int]:
         name = name.strip()
         if not equals or not name:
             raise InputError(f"--availability: expected POOL=N (e.g. experts=1), got {part.strip()!r}")
+        if needed is not None and name not in needed:
+            from rules.loader import did_you_mean
+
+            close = did_you_mean(name, needed)
+            hint = f"did you mean '{close}'?" if close else f"the channels need: {', '.join(needed) or 'no pool'}"
+            raise InputError(f"--availability: no channel needs pool '{name}' ({hint})")
         try:
             pools[name] = int(count.strip())
         except ValueError:
@@ -247,6 +255,8 @@ def render(decision: Any, session_id: str, now: float, availability: Mapping[str
         lines.append(f"decision: {decision.channel} \"{decision.label}\" (rule '{decision.rule_id}')")
     elif decision.rule_id is not None:
         lines.append(f"decision: nothing (rule '{decision.rule_id}' says show: none)")
+    elif any(" matched but " in reason for reason in decision.reasons):   # ruleset.decide's words for a blocked rule
+        lines.append("decision: nothing (no rule could show: see reasons)")
     else:
         lines.append("decision: nothing (no rule matched)")
     if decision.reasons:

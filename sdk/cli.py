@@ -136,6 +136,15 @@ def serve_main(argv: list[str]) -> int:
         print(f"clickto serve: {error}", file=sys.stderr)
         return EXIT_USAGE
     known = app.state.presence.pools(sites[0].key)   # the same pools on every site (rules and --online)
+    needed = [channel.needs for channel in app.state.rules.ruleset.channels.values() if channel.needs]
+    for pool, person in (pair for pairs in args.online for pair in pairs):   # kept: a reload may name the pool
+        if pool not in needed:
+            from rules.loader import did_you_mean
+
+            close = did_you_mean(pool, needed)
+            print(f"clickto serve: warning: --online {pool}={person}: no channel of the rules needs pool '{pool}'"
+                  + (f" (did you mean '{close}'?)" if close else f" (they need: {', '.join(needed) or 'none'})")
+                  + "; nobody there answers a button until the rules name it", file=sys.stderr)
     for pool, person, _ in args.person_token:   # a pool nobody can switch makes a token that always fails
         if pool not in known:
             print(f"clickto serve: --person-token {pool}:{person}: no pool '{pool}' (the rules' channels need: "

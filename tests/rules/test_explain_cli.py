@@ -105,6 +105,9 @@ def test_json_output(capsys, rules_file, tmp_path):
     assert data["availability"] == {"experts": 1, "advisors": 0}
     assert data["at"] == 1763888430 and data["session"] == "abc"
     assert data["scores"] == {"hesitation": 50.0}
+    code, out, _ = explain(capsys, rules_file, "--session", write(tmp_path, shipping_events()),
+                           "--availability", "experts=1,advisors=0", "--at", "1763888430")
+    assert "decision: nothing (no rule could show: see reasons)" in out     # not "no rule matched": one did
 
 
 def test_a_stored_session_is_explained_at_its_last_event(capsys, rules_file, tmp_path):
@@ -154,6 +157,9 @@ def test_bad_session_files_name_the_field_and_exit_2(capsys, rules_file, tmp_pat
     (["--availability", "experts"], "--availability: expected POOL=N"),
     (["--availability", "experts=many"], "--availability: experts must be a whole number"),
     (["--availability", "experts=-1"], "cannot be negative"),
+    (["--availability", "expert=1,advisors=1"], "--availability: no channel needs pool 'expert' (did you mean 'experts'?)"),
+    (["--availability", "cashiers=1"], "--availability: no channel needs pool 'cashiers' (the channels need: experts, "
+                                      "advisors)"),
 ])
 def test_bad_options_exit_2(capsys, rules_file, tmp_path, args, message):
     code, _, err = explain(capsys, rules_file, "--session", write(tmp_path, shipping_events()), *args)

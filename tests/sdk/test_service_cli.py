@@ -115,6 +115,23 @@ def test_person_tokens_that_could_never_be_used_stop_the_start(tmp_path, capsys,
     assert message in capsys.readouterr().err
 
 
+def test_online_in_a_pool_no_channel_needs_is_warned(tmp_path, capsys):
+    """--online may seed a pool for rules to come, but a typo (expert for experts) is said, not swallowed.
+    (The port is taken so that serve_main returns after its checks.)"""
+    import socket
+
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(RULES)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        serve_main(["--rules", str(rules_path), "--port", str(port), "--online", "expert=ana,experts=bo"])
+    err = capsys.readouterr().err
+    assert "warning: --online expert=ana: no channel of the rules needs pool 'expert' (did you mean 'experts'?)" in err
+    assert "experts=bo" not in err
+
+
 def test_the_printed_presence_command_works_as_printed_with_several_sites(tmp_path):
     """The start-up banner's curl line is run as a user would paste it: with two sites the admin token serves
     both, so the line must name one; the pool is one the rules need."""
