@@ -46,14 +46,20 @@ def test_port_out_of_range_is_a_usage_error(tmp_path, capsys, port):
     assert "--port must be between 1 and 65535" in capsys.readouterr().err
 
 
-def test_busy_port_or_unknown_host_exit_1_before_saying_ready(tmp_path, capsys):
-    rules_path = tmp_path / "rules.yaml"
-    rules_path.write_text(RULES)
+def serve_on_a_taken_port(*args: str) -> tuple[int, int]:
+    """``serve_main`` with a port another socket holds: it returns after its start-up checks. (exit code, port)"""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        assert serve_main(["--rules", str(rules_path), "--port", str(port)]) == 1
+        return serve_main([*args, "--port", str(port)]), port
+
+
+def test_busy_port_or_unknown_host_exit_1_before_saying_ready(tmp_path, capsys):
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text(RULES)
+    code, port = serve_on_a_taken_port("--rules", str(rules_path))
+    assert code == 1
     captured = capsys.readouterr()
     assert f"cannot listen on 127.0.0.1:{port}" in captured.err and "ready" not in captured.out
     assert serve_main(["--rules", str(rules_path), "--host", "no-such-host.invalid", "--port", str(free_port())]) == 1
@@ -116,17 +122,10 @@ def test_person_tokens_that_could_never_be_used_stop_the_start(tmp_path, capsys,
 
 
 def test_online_in_a_pool_no_channel_needs_is_warned(tmp_path, capsys):
-    """--online may seed a pool for rules to come, but a typo (expert for experts) is said, not swallowed.
-    (The port is taken so that serve_main returns after its checks.)"""
-    import socket
-
+    """--online may seed a pool for rules to come, but a typo (expert for experts) is said, not swallowed."""
     rules_path = tmp_path / "rules.yaml"
     rules_path.write_text(RULES)
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        serve_main(["--rules", str(rules_path), "--port", str(port), "--online", "expert=ana,experts=bo"])
+    serve_on_a_taken_port("--rules", str(rules_path), "--online", "expert=ana,experts=bo")
     err = capsys.readouterr().err
     assert "warning: --online expert=ana: no channel of the rules needs pool 'expert' (did you mean 'experts'?)" in err
     assert "experts=bo" not in err
