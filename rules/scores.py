@@ -7,10 +7,9 @@ Both kinds appear in the facts as ``score.NAME``, so rules compare them like any
   Terms may read other scores; they are computed in dependency order (cycles are rejected).
 * A learned score is any object with ``name``, ``features`` and ``score(facts) -> float`` (``rules.intent``
   provides one). It is computed only when a rule or merchant score being evaluated reads it, and cached per
-  (session, ``session.version``): facts only change with events, so the cached value is reused until the next
-  event. Clocks (dwell, idle, ...) keep running between events without recomputing the model: a learned score
-  is a function of what the visitor *did*, refreshed on every event (the tag sends activity events every few
-  seconds while the visitor is active).
+  session: computed again after an event changed the session, or once its clocks (dwell, idle, ...) have moved
+  ``LEARNED_REFRESH_SECONDS`` since, so an idle visitor's score follows the idling without a model run on every
+  decision in between.
 """
 
 from __future__ import annotations

@@ -162,6 +162,7 @@ def evaluate_main(argv: list[str] | None = None) -> int:
     from rules.intent.data import load_datasets
     from rules.intent.metrics import score_metrics, write_plots
     from rules.intent.split import SplitError, load_split, select_rows
+    from rules.intent.train import check_codes
 
     model_dir = model.path if model.path is not None else Path(args.model)
     out = Path(args.out) if args.out else model_dir / "evaluation"
@@ -169,10 +170,13 @@ def evaluate_main(argv: list[str] | None = None) -> int:
         return _fail("evaluate", f"--out {out}: exists and is not a folder")
     try:
         dataset = load_datasets(args.data, purpose="evaluation")
+        # the same coding checks as training: an 'own' model cannot read public codes, an 'all' model reads
+        # own-coded device/traffic columns as the public data's opaque codes (figures would mean nothing)
+        code_notes = check_codes(dataset, model.feature_set)
         selection = select_rows(dataset, model.metadata, load_split(model_dir, model.metadata), args.all_rows)
     except (DataError, SplitError) as error:
         return _fail("evaluate", str(error))
-    for note in selection.notes:
+    for note in [*code_notes, *selection.notes]:
         print(f"clickto evaluate: {note}", file=sys.stderr)
     X, y = dataset.select(model.features)[selection.mask], dataset.y[selection.mask]
     if not len(y):

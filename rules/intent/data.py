@@ -73,6 +73,7 @@ def read_csv_lines(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray
         raise DataError(f"{path}: is a folder, not a CSV file")
     if not path.is_file():
         raise DataError(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
+    reader, last_line = None, 0
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             first = handle.readline()
@@ -87,6 +88,9 @@ def read_csv_lines(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray
                 parts = []
                 if missing:
                     parts.append(f"missing columns: {', '.join(missing)}")
+                if "" in unknown:
+                    parts.append("an empty column name (a delimiter at the end of the header line? remove it)")
+                unknown = [name for name in unknown if name]
                 if unknown:
                     parts.append(f"unknown columns: {', '.join(unknown)}")
                 raise DataError(f"{path}:1: header: {'; '.join(parts)}")
@@ -95,8 +99,9 @@ def read_csv_lines(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray
             order = [header.index(name) for name in COLUMNS]
             rows: list[list[float]] = []
             lines: list[int] = []
+            last_line = reader.line_num
             for row in reader:
-                line = reader.line_num
+                line = last_line = reader.line_num
                 if not row or all(not cell.strip() for cell in row):
                     continue
                 if len(row) != len(header):
@@ -112,7 +117,10 @@ def read_csv_lines(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except csv.Error as error:
-        raise DataError(f"{path}: not a readable CSV: {error}") from None
+        # the record that failed starts after the last one read (a runaway quote is noticed lines later)
+        where = f"{path}:{last_line + 1}" if reader is not None else str(path)
+        hint = " (a quote opened on this line that is never closed?)" if "field limit" in str(error) else ""
+        raise DataError(f"{where}: not a readable CSV: {error}{hint}") from None
     if not rows:
         raise DataError(f"{path}: no data rows after the header")
     table = np.asarray(rows, dtype=np.float64)

@@ -306,8 +306,11 @@ def _resolve(path: str | Path) -> tuple[Path, Path]:
         return path / MODEL_FILE, path / METADATA_FILE
     if path.name == METADATA_FILE:
         return path.with_name(MODEL_FILE), path
-    if path.exists() or path.suffix == ".json":
+    if path.name == MODEL_FILE:
         return path, path.with_name(METADATA_FILE)
+    if path.exists():   # split.json, a CSV ...: say so, rather than report a missing metadata file or a bad hash
+        raise ModelError(f"{path}: not a model (expected the folder 'clickto train --out DIR' wrote, or its "
+                         f"{MODEL_FILE} or {METADATA_FILE})")
     raise ModelError(f"{path}: no such model directory or file (expected a folder holding {MODEL_FILE} and "
                      f"{METADATA_FILE}, as written by 'clickto train --out DIR')")
 

@@ -63,7 +63,14 @@ def split_indices(y: np.ndarray, test_size: float, seed: int) -> tuple[np.ndarra
         return np.arange(len(y)), np.arange(0)
     from sklearn.model_selection import train_test_split
 
-    train_index, test_index = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y, random_state=seed)
+    try:
+        train_index, test_index = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
+                                                   random_state=seed)
+    except ValueError as error:   # scikit-learn's words alone name neither the counts nor the option
+        buyers = int(np.sum(y))
+        raise ValueError(f"cannot hold out {test_size:g} of {len(y)} rows ({buyers} buyers, {len(y) - buyers} "
+                         "non-buyers) with buyers and non-buyers in both parts: add rows, or change --test-size "
+                         f"(0 trains on every row and evaluates none) [scikit-learn: {str(error).rstrip('.')}]") from None
     return train_index, test_index
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+import scipy
 import sklearn
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
@@ -156,7 +157,9 @@ def _train(dataset: Dataset, *, feature_set: str = "live", seed: int = 0, test_s
     train_index, test_index = split_indices(y_all, test_size, seed)
     X, y = X_all[train_index], y_all[train_index]
     if min(int(y.sum()), int(len(y) - y.sum())) < folds:
-        raise ValueError(f"too few buyers or non-buyers in the training rows for {folds}-fold cross-validation")
+        raise ValueError(f"too few buyers or non-buyers in the training rows for {folds}-fold cross-validation "
+                         f"({int(y.sum())} buyers, {int(len(y) - y.sum())} non-buyers; {folds} of each needed): "
+                         "add rows, or lower --folds or --test-size")
 
     started = time.perf_counter()
     best, cv_results, oof = select_estimator(X, y, features, seed, folds, names)
@@ -191,7 +194,8 @@ def _train(dataset: Dataset, *, feature_set: str = "live", seed: int = 0, test_s
         "cross_validation": cv_results,
         "defaults": defaults,
         "versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-                     "numpy": np.__version__, "clickto": _clickto_version()},
+                     "numpy": np.__version__, "scipy": scipy.__version__,   # scipy fits the sigmoid calibration
+                     "clickto": _clickto_version()},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     result = TrainResult(model=calibrated, document=document, metadata=metadata, X_check=X[:2000],

@@ -185,6 +185,8 @@ def test_evaluate_messages_and_a_model_file_path(tmp_path, capsys, small_csv):
     assert main(["evaluate", "--model", str(model / "model.json"), "--data", str(small_csv)]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["roc_plot"] == str(model / "evaluation" / "roc.png") and (model / "evaluation" / "roc.png").is_file()
+    assert main(["evaluate", "--model", str(model / "split.json"), "--data", str(small_csv)]) == 2
+    assert f"{model / 'split.json'}: not a model (expected the folder" in capsys.readouterr().err
 
 
 def test_the_shipped_model_recognises_a_copy_of_its_training_data(data_path, tmp_path, capsys):
@@ -197,3 +199,17 @@ def test_the_shipped_model_recognises_a_copy_of_its_training_data(data_path, tmp
     assert result["rows"] == metadata["metrics"]["rows"] - 147
     assert result["sources"][0]["excluded_training_rows"] == metadata["split"]["train_rows"] + 147
     assert result["roc_auc"] == pytest.approx(0.727872, abs=1e-6)   # the common one-page visits left out too
+
+
+def test_too_few_rows_of_a_class_say_the_counts_and_the_option(small_csv, tmp_path, capsys):
+    lines = small_csv.read_text().splitlines()
+    tiny = tmp_path / "tiny.csv"
+    buyers = [line for line in lines[1:] if line.endswith(",TRUE")][:1]
+    tiny.write_text("\n".join([lines[0], *buyers, *[line for line in lines[1:] if line.endswith(",FALSE")][:5]]) + "\n")
+    assert main(["train", "--data", str(tiny), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot hold out 0.2 of 6 rows (1 buyers, 5 non-buyers) with buyers and non-buyers in both parts: add " \
+           "rows, or change --test-size" in err and "Traceback" not in err
+    assert main(["train", "--data", str(tiny), "--out", str(tmp_path / "m"), "--test-size", "0"]) == 2
+    assert "too few buyers or non-buyers in the training rows for 5-fold cross-validation (1 buyers, 5 non-buyers; " \
+           "5 of each needed)" in capsys.readouterr().err

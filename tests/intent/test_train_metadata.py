@@ -27,7 +27,7 @@ def test_metadata_records_features_data_hash_metrics_and_versions(trained_all, s
     assert set(metadata["cross_validation"]) == {"logistic", "gbm_8_leaves"}
     assert metadata["estimator"] == max(metadata["cross_validation"],
                                         key=lambda name: metadata["cross_validation"][name]["roc_auc_mean"])
-    assert {"scikit-learn", "numpy", "python", "clickto"} <= set(metadata["versions"])
+    assert {"scikit-learn", "numpy", "scipy", "python", "clickto"} <= set(metadata["versions"])
     assert metadata["created"].endswith("+00:00")
     assert metadata["export_check"]["max_abs_difference"] <= 1e-6
 
