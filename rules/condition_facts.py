@@ -82,7 +82,7 @@ def _equal(fact: Fact, kind: str, operand: Any, path: Path, findings: list[Findi
     found = json_type(operand)
     if found != kind:
         findings.append((path, f"{fact.path} is {_ARTICLE[kind]}: {show(operand)} ({_article(found)}) never equals it",
-                         operand, _how(kind, operand, found)))
+                         operand, _how(fact, kind, operand, found)))
     elif fact.type == "integer" and isinstance(operand, float) and not operand.is_integer():
         findings.append((path, f"{fact.path} is a whole number: {show(operand)} never equals it", operand, ""))
     elif fact.bounds and kind == "number" and not fact.bounds[0] <= operand <= fact.bounds[1]:
@@ -107,7 +107,7 @@ def _ordered(fact: Fact, kind: str, op: str, operand: Any, path: Path, findings:
                                "strings are ordered)", operand, ""))
     elif found != kind:
         findings.append((path, f"{op} {show(operand)} never holds: {fact.path} is {_ARTICLE[kind]}, not "
-                               f"{_article(found)}", operand, _how(kind, operand, found)))
+                               f"{_article(found)}", operand, _how(fact, kind, operand, found)))
     elif fact.bounds and not _order_can_hold(op, operand, *fact.bounds):
         low, high = fact.bounds
         findings.append((path, f"{op} {show(operand)} never holds: {fact.path} is {low}-{high}", operand, ""))
@@ -120,12 +120,21 @@ def _order_can_hold(op: str, operand: float, low: int, high: int) -> bool:
     return low < operand if op == "$lt" else low <= operand
 
 
-def _how(kind: str, operand: Any, found: str) -> str:
-    """How to write the operand when the intent is obvious (``"80"`` for a number: drop the quotes)."""
+def _how(fact: Fact, kind: str, operand: Any, found: str) -> str:
+    """How to write the operand when the intent is obvious (``"80"`` for a number: drop the quotes; ``5m`` for
+    a number of seconds: 300; ``100€``: 100)."""
     if kind == "number" and found == "string" and _numeric_text(operand):
         if _YAML_NUMBER.fullmatch(operand.strip()):
             return f" (write {operand.strip()} without quotes)"
         return f" (YAML reads {operand.strip()} as text; write it as {_yaml_number(float(operand))})"
+    if kind == "number" and found == "string":
+        duration = _DURATION.fullmatch(operand)
+        if duration and (fact.clock or fact.path.endswith("seconds")):
+            seconds = float(duration.group(1)) * _UNIT_SECONDS[duration.group(2).lower()[0]]
+            return f" ({fact.path} counts seconds: write {_yaml_number(seconds)})"
+        amount = _AMOUNT.fullmatch(operand)
+        if amount:
+            return f" (write {_yaml_number(float(amount.group(1).replace(',', '.')))} without the currency)"
     if kind == "boolean" and found == "string" and operand.strip().lower() in ("true", "false"):
         return f" (write {operand.strip().lower()} without quotes)"
     if kind == "string" and found == "number":
@@ -133,6 +142,12 @@ def _how(kind: str, operand: Any, found: str) -> str:
     if found == "array":
         return " (to match any of several values use $in: [...])"
     return ""
+
+
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\s*", re.I)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
+_AMOUNT = re.compile(r"\s*(?:[€$£]\s*)?(\d+(?:[.,]\d{1,2})?)\s*(?:€|\$|£|eur|euros?|usd|gbp)?\s*", re.I)
+"""Amounts with a currency (the plain number is caught before, as numeric text)."""
 
 
 def _article(found: str) -> str:

@@ -178,6 +178,17 @@ def _load_models(validator: "_Validator", rule_file: RuleFile, model_loader: Mod
 # ---------------------------------------------------------------------------------------------- validation
 
 
+def _unquote_hint(expected: str, value: Any) -> str:
+    """``priority: "5"``: a number written in quotes is text to YAML; say to drop them."""
+    if isinstance(value, str) and any(word in expected for word in ("number", "integer")):
+        try:
+            float(value)
+        except ValueError:
+            return ""
+        return f" (write {value.strip()} without quotes)"
+    return ""
+
+
 def did_you_mean(word: str, candidates: Iterable[str], cutoff: float = 0.7) -> str | None:
     """The closest candidate, when close enough to be a typo of it."""
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
@@ -212,7 +223,8 @@ class _Validator:
         return [RuleError(message, file=self.file, line=line, col=col) for line, col, message in ordered]
 
     def wrong_type(self, path: DocPath, what: str, expected: str, value: Any) -> None:
-        self.problem(path, f"{what} must be {expected}, got {formats.describe(value)}" + self.yaml_hint(path, value))
+        self.problem(path, f"{what} must be {expected}, got {formats.describe(value)}"
+                     + (self.yaml_hint(path, value) or _unquote_hint(expected, value)))
 
     def yaml_hint(self, path: DocPath, value: Any) -> str:
         """Explain YAML 1.1 surprises: ``no`` read as false, ``9:30`` read as the base-60 number 570."""
@@ -293,7 +305,8 @@ class _Validator:
         value = root["version"]
         if formats.is_number(value) and value == 1:
             return 1
-        self.problem(("version",), f"version must be 1, got {formats.describe(value)}")
+        self.problem(("version",), f"version must be 1, got {formats.describe(value)}"
+                     + (" (write 1 without quotes)" if isinstance(value, str) and value.strip() == "1" else ""))
         return None
 
     # -- channels
@@ -479,7 +492,7 @@ class _Validator:
         if fact == "custom" or fact == "custom.":
             self.problem(path, "name the custom fact after 'custom.', e.g. custom.segment", at_key=True)
             return None
-        close = did_you_mean(fact, FACTS)
+        close = f"${fact}" if fact in ("and", "or", "nor", "not") else did_you_mean(fact, FACTS)
         hint = f"did you mean '{close}'?" if close else "see docs/facts.md; data your site sends goes under custom.*"
         self.problem(path, f"unknown fact '{fact}' ({hint})", at_key=True)
         return None

@@ -18,7 +18,15 @@ SCHEMA_FILE = "rule-file.schema.json"
 SCHEMA_ID = "urn:clickto:rule-file:1"
 _NAME_PATTERN = "^[A-Za-z][A-Za-z0-9_-]*$"
 _SCORE_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
-_DURATION_PATTERN = r"^\s*(session|once-per-session|once per session|(\d+(\.\d+)?\s*[smhdSMHD]\s*)+|\d+(\.\d+)?)\s*$"
+def _any_case(text: str) -> str:
+    """``text`` in any letter case, without inline flags (editors use JavaScript regexes)."""
+    return "".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in text)
+
+
+_SECONDS = r"(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
+_DURATION_PATTERN = (r"^\s*(" + "|".join(_any_case(word) for word in ("session", "once-per-session", "once per session"))
+                     + rf"|(\d+(\.\d+)?\s*[smhdSMHD]\s*)+|\+?{_SECONDS})\s*$")
+"""What ``loader_formats.parse_cooldown`` accepts: its words in any case, durations, seconds as Python reads them."""
 _DAY_WORDS = [*DAY_NAMES, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _DAY = "(" + "|".join(form for word in _DAY_WORDS for form in (word, word.title(), word.upper())) + ")"
 _DAYS_PATTERN = rf"^\s*{_DAY}\s*(-\s*{_DAY}\s*)?(,\s*{_DAY}\s*(-\s*{_DAY}\s*)?)*$"
@@ -98,6 +106,7 @@ def _condition() -> dict[str, Any]:
         else:
             properties[name] = {"description": description, "type": "array", "items": {"$ref": "#/$defs/condition"}}
     parents = "|".join(path.replace(".", r"\.") for path in _parent_paths())
+    lists = "|".join(path.replace(".", r"\.") for path, fact in FACTS.items() if fact.type == "array")
     return {
         "type": "object",
         "description": "facts (keys) and the values or operators they must match; all keys must hold. "
@@ -107,6 +116,8 @@ def _condition() -> dict[str, Any]:
             r"^custom\.\S+$": {"description": "data your site sends (custom events)", "$ref": "#/$defs/factValue"},
             r"^score\.[A-Za-z_][A-Za-z0-9_]*$": {"description": "a score declared under scores", "$ref": "#/$defs/factValue"},
             f"^({parents})$": {"description": "a group of facts, compared as a whole", "$ref": "#/$defs/factValue"},
+            f"^({lists})\\.(length|[0-9]+)$": {"description": "a list fact's length, or one of its entries",
+                                              "$ref": "#/$defs/factValue"},
         },
         "additionalProperties": False,
     }

@@ -263,8 +263,25 @@ def _syntax_error(error: yaml.MarkedYAMLError) -> RuleError:
         message += ")"
     if "'\\t'" in problem:
         message += "; indent with spaces, not tabs"
+    else:
+        message += _syntax_hint(problem, error.context or "")
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     return RuleError(message, line=line, col=col)
+
+
+def _syntax_hint(problem: str, context: str) -> str:
+    """What to do about the YAML mistakes merchants make most (PyYAML's words describe its parser, not the file)."""
+    if "mapping values are not allowed" in problem:
+        return "; a value containing ': ' must be quoted, e.g. description: \"Note: VIPs only\""
+    if "<block end>" in problem or ("block mapping" in context and "expected <block end>" in context + problem):
+        return ("; check the indentation of this line against the lines above: keys of one mapping, and the "
+                "'- ' of one list, start in the same column")
+    if ("flow mapping" in context or "flow sequence" in context) and "<stream end>" in problem:
+        return "; a [ or { opened there is never closed"
+    if "flow mapping" in context or "flow sequence" in context:
+        return ("; inside {...} or [...], quote values containing , [ ] { } or # (e.g. a regex: "
+                "{$regex: \"^/p/[0-9]+\"})")
+    return ""
 
 
 def _line_col(text: str, position: int) -> tuple[int, int]:

@@ -90,7 +90,8 @@ def test_x_keys_hold_anchors_and_are_ignored() -> None:
 
 
 @pytest.mark.parametrize(("version", "message"), [
-    ("2", "version must be 1, got 2"), ("'1'", "version must be 1, got '1'"), ("true", "version must be 1, got true"),
+    ("2", "version must be 1, got 2"), ("'1'", "version must be 1, got '1' (write 1 without quotes)"),
+    ("true", "version must be 1, got true"),
 ])
 def test_version_must_be_1(version: str, message: str) -> None:
     assert one(HEAD.replace("version: 1", f"version: {version}") + "rules: []\n") == f"<rules>:1:10: {message}"
@@ -184,6 +185,13 @@ def test_priority_must_be_an_integer() -> None:
         "<rules>:9:15: priority must be an integer, got 'high'")
     assert one(rule("when: {page.type: product}", "show: chat", "priority: 1.5")) == (
         "<rules>:9:15: priority must be an integer, got 1.5")
+    assert one(rule("when: {page.type: product}", "show: chat", 'priority: "5"')) == (
+        "<rules>:9:15: priority must be an integer, got '5' (write 5 without quotes)")
+
+
+def test_logic_without_dollar_says_what_to_write() -> None:
+    assert one(rule("when: {or: [{page.type: cart}]}", "show: chat")) == (
+        "<rules>:7:12: unknown fact 'or' (did you mean '$or'?)")
 
 
 def test_yaml_booleans_get_a_quote_it_hint() -> None:

@@ -213,6 +213,12 @@ def test_bounded_facts_and_yaml_numbers_that_do_not_look_like_themselves() -> No
     text = with_condition({"page.product": "x"}).replace("page.product: x", "page.product: 1:30")
     assert problems(text) == ['<rules>:8:26: page.product is a string: 90 (a number) never equals it (YAML reads 1:30 '
                               'as the number 90; quote it: "1:30")']
+    for condition, hint in [({"page.dwell_seconds": {"$gte": "5m"}}, "(page.dwell_seconds counts seconds: write 300)"),
+                            ({"checkout.step_seconds": {"$gte": "1.5 min"}}, "counts seconds: write 90)"),
+                            ({"cart.value": {"$gt": "100€"}}, "(write 100 without the currency)"),
+                            ({"cart.value": {"$gt": "€ 99,50"}}, "(write 99.5 without the currency)")]:
+        assert problems(with_condition(condition))[0].endswith(hint), condition
+    assert problems(with_condition({"cart.value": {"$gt": "5m"}}))[0].endswith("not a string")   # no guess
     text = with_condition({"session.paths.length": {"$gte": "3"}})
     assert problems(text) == ["<rules>:8:41: $gte '3' never holds: session.paths.length is a number, not a string "
                               "(write 3 without quotes)"]

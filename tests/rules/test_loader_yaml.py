@@ -42,14 +42,23 @@ def test_empty_document_is_none() -> None:
     assert parse_yaml("# only a comment\n").value is None
 
 
-def test_syntax_error_points_at_the_problem() -> None:
-    assert error_of("a: 1\nb: c: d\n") == "<rules>:2:5: invalid YAML: mapping values are not allowed here"
+def test_syntax_error_points_at_the_problem_and_says_what_to_do() -> None:
+    assert error_of("a: 1\nb: c: d\n") == ("<rules>:2:5: invalid YAML: mapping values are not allowed here; a value "
+                                         "containing ': ' must be quoted, e.g. description: \"Note: VIPs only\"")
 
 
 def test_unclosed_flow_sequence_names_where_it_started() -> None:
     assert error_of("a: 1\nb: [1, 2\n") == (
         "<rules>:3:1: invalid YAML: expected ',' or ']', but got '<stream end>' "
-        "(while parsing a flow sequence at line 2)")
+        "(while parsing a flow sequence at line 2); a [ or { opened there is never closed")
+
+
+def test_indentation_and_flow_mistakes_say_what_to_do() -> None:
+    assert error_of("rules:\n  - id: a\n    when: {}\n     show: chat\n").endswith(
+        "; check the indentation of this line against the lines above: keys of one mapping, and the '- ' of one "
+        "list, start in the same column")
+    assert error_of("when: {page.path: {$regex: ^/p/[0-9]+}}\n").endswith(
+        "; inside {...} or [...], quote values containing , [ ] { } or # (e.g. a regex: {$regex: \"^/p/[0-9]+\"})")
 
 
 def test_tab_indentation_says_to_use_spaces() -> None:

@@ -71,6 +71,8 @@ rules:
       score.hesitation: {$not: {$lt: 5}}
       session.categories: {$elemMatch: {$eq: cameras}}
       custom.id: {$inGroup: vip}
+      session.paths.length: {$gte: 2}
+      session.paths.0: /
     show: none
     priority: -3
     cooldown: 1h30m
@@ -79,8 +81,12 @@ rules:
   - id: b
     when: {}
     show: chat
-    cooldown: session
+    cooldown: Session
     schedule: {timezone: UTC, days: "mon,wed"}
+  - id: c
+    when: {}
+    show: chat
+    cooldown: 1e3
 """
 
 
