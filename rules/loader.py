@@ -106,10 +106,11 @@ def analyse(path_or_text: str | os.PathLike[str], model_loader: ModelLoader | No
         return Analysis([error.located(file, error.line, error.col)])
     validator = _Validator(document, file, base_dir)
     rule_file = validator.validate()
-    if validator.problems or rule_file is None or not build:
+    if not build:
         return Analysis(validator.errors(), rule_file)
-    models = _load_models(validator, rule_file, model_loader)
-    if validator.problems:
+    # models are loaded even when the file has other problems, so that all of them are reported in one run
+    models = _load_models(validator, validator.score_defs, model_loader)
+    if validator.problems or rule_file is None:
         return Analysis(validator.errors(), rule_file)
     from rules.ruleset import RuleSet
 
@@ -160,10 +161,11 @@ def _default_model_loader(path: Path) -> object:
     return load_score_model(path)
 
 
-def _load_models(validator: "_Validator", rule_file: RuleFile, model_loader: ModelLoader | None) -> dict[str, object]:
+def _load_models(validator: "_Validator", scores: Mapping[str, ScoreDef],
+                 model_loader: ModelLoader | None) -> dict[str, object]:
     loader = model_loader or _default_model_loader
     models: dict[str, object] = {}
-    for name, score in rule_file.scores.items():
+    for name, score in scores.items():
         if score.model is None:
             continue
         written = validator.document.value["scores"][name]["model"]
@@ -209,6 +211,7 @@ class _Validator:
         self.problems: list[tuple[int, int, str]] = list(document.problems)   # duplicate keys, found while parsing
         self.segments: dict[str, list[Any]] = {}
         self.score_names: set[str] = set()
+        self.score_defs: dict[str, ScoreDef] = {}   # scores without a problem of their own
         self.channels: dict[str, Channel] = {}
         self.channel_names: list[str] = []     # declared, valid or not: a broken channel is not also "unknown"
 
@@ -388,9 +391,12 @@ class _Validator:
             if name not in self.score_names:
                 self.problem(path, f"score name '{name}' must use letters, digits and _ only (it is used as score.{name})", at_key=True)
                 continue
+            before = len(self.problems)
             score = self.score(path, name, value)
             if score is not None:
                 scores[name] = score
+                if len(self.problems) == before:   # a score written right: its model loads even if others fail
+                    self.score_defs[name] = score
         self.score_cycles(scores)
         return scores
 

@@ -270,12 +270,15 @@ def test_the_default_model_loader_reports_a_missing_model_file(tmp_path: Path) -
     assert len(found) == 1 and found[0].startswith(f"{path}:7:19: cannot load model 'models/intent.skops': ")
 
 
-def test_model_scores_are_not_loaded_when_the_file_has_other_problems(tmp_path: Path) -> None:
-    calls: list[Path] = []
+def test_a_broken_model_is_reported_with_the_files_other_problems(tmp_path: Path) -> None:
+    """All in one run: a merchant fixing the listed problems should not then meet a new one."""
+    def broken(model_path: Path) -> object:
+        raise ValueError(f"{model_path.name}: no such file")
+
     text = MODEL_FILE.replace("show: chat", "show: phone")
-    found = problems(text, model_loader=lambda model_path: calls.append(model_path))
-    assert found == ["<rules>:11:11: unknown channel 'phone' in show (declared channels: community, chat, banner, none)"]
-    assert calls == []
+    assert problems(text, model_loader=broken) == [
+        "<rules>:7:19: cannot load model 'models/intent.skops': intent.skops: no such file",
+        "<rules>:11:11: unknown channel 'phone' in show (declared channels: community, chat, banner, none)"]
 
 
 def test_a_rule_with_an_or_shadows_a_rule_that_implies_one_branch() -> None:
