@@ -165,7 +165,9 @@ class _Builder:
             raise _at(node, "the document is nested too deeply")
         self.built += 1
         if self.built > _MAX_NODES:
-            raise _at(node, f"the document is too large (more than {_MAX_NODES} values once aliases are expanded)")
+            raise _at(node, f"the document is too large (more than {_MAX_NODES} values once aliases are expanded): "
+                            "a rule file holds a few thousand rules at most; merge rules that differ only in a value "
+                            "with $in, or put long lists of ids under segments")
         if id(node) in self.active:
             raise _at(node, "an alias refers to itself (recursive anchors are not supported)")
         self.active.add(id(node))
