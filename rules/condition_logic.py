@@ -236,6 +236,51 @@ def _implies_all(stronger: list[tuple[str, Any]], weaker: list[tuple[str, Any]],
     return True
 
 
+def equality_sets(condition: Mapping) -> dict[str, frozenset]:
+    """For each fact the condition pins to listed values in every match (a literal, ``$eq``, ``$in`` of scalars;
+    through ``$and``, not ``$or``), the values it may take (``_scalar_key`` forms, intersected when pinned twice).
+
+    Why: the loader asks ``implies`` about every pair of rules. ``stronger`` can only imply ``weaker`` if every
+    value ``stronger`` allows a pinned fact is one ``weaker`` allows too (``implies`` reads pinned facts so), and
+    rules that differ in a pinned product or page type, the common case, are told apart by this cheap test."""
+    sets: dict[str, frozenset] = {}
+    for key, value in _conjuncts(condition):
+        if key.startswith("$"):
+            continue
+        allowed = None
+        if not is_operator_object(value):
+            if not isinstance(value, (list, Mapping)):
+                allowed = frozenset([_scalar_key(value)])
+        else:
+            for op, operand in value.items():
+                if op == "$eq" and not isinstance(operand, (list, Mapping)):
+                    keys = frozenset([_scalar_key(operand)])
+                elif op == "$in" and isinstance(operand, list) and not any(
+                        isinstance(item, (list, Mapping)) for item in operand):
+                    keys = frozenset(_scalar_key(item) for item in operand)
+                else:
+                    continue
+                allowed = keys if allowed is None else allowed & keys
+        if allowed is not None:
+            sets[key] = allowed if key not in sets else sets[key] & allowed
+    return sets
+
+
+def has_top_level_or(condition: Mapping) -> bool:
+    """An ``$or`` among the condition's conjuncts (``implies`` then proves each branch on its own)."""
+    return any(key == "$or" for key, _ in _conjuncts(condition))
+
+
+def cannot_imply(stronger: Mapping[str, frozenset], weaker: Mapping[str, frozenset]) -> bool:
+    """True when ``equality_sets`` show that ``implies`` would not prove stronger => weaker: a fact both pin,
+    to which ``stronger`` allows a value ``weaker`` does not."""
+    for key, allowed in weaker.items():
+        values = stronger.get(key)
+        if values is not None and not values <= allowed:
+            return True
+    return False
+
+
 _VALID: dict[int, tuple[Any, bool]] = {}
 
 

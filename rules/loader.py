@@ -632,16 +632,37 @@ class _Validator:
     # -- shadowed rules
 
     def unreachable(self, rules: list[Rule]) -> None:
-        """Report rule B when a rule A that always shows when it holds comes first and B's condition implies A's."""
+        """Report rule B when a rule A that always shows when it holds comes first and B's condition implies A's.
+
+        Only earlier rules that could be implied are proved: an earlier rule pinning a fact to listed values
+        (``page.product: p1``) is a candidate only for rules pinning that fact to some of those values
+        (``equality_sets``), so thousands of per-product rules are not compared pair by pair."""
+        from rules.condition_logic import cannot_imply, equality_sets, has_top_level_or
         from rules.conditions import condition_fields, implies
 
         ranked = sorted(rules, key=lambda rule: (-rule.priority, rule.order))
         reads = {rule.id: condition_fields(rule.when) for rule in rules}
         needs = {rule.id: required_fields(rule.when) for rule in rules}
+        pinned = [equality_sets(rule.when) for rule in ranked]
+        # a top-level $or is proved branch by branch (each may pin more), and an empty set is a condition that
+        # never holds: such a rule is compared with every earlier one
+        whole = [has_top_level_or(rule.when) or not all(pinned[index].values()) for index, rule in enumerate(ranked)]
+        unpinned: list[int] = []                               # earlier rules pinning nothing: always candidates
+        by_value: dict[tuple[str, Any], list[int]] = {}        # (fact, value) -> earlier rules allowing it there
         for position, rule in enumerate(ranked):
-            for earlier in ranked[:position]:
+            if whole[position]:
+                candidates: Iterable[int] = range(position)
+            else:
+                found = set(unpinned)
+                for fact, values in pinned[position].items():
+                    # an earlier rule pinning this fact must allow every one of these values: look up one
+                    found.update(by_value.get((fact, next(iter(values))), ()))
+                candidates = sorted(found)
+            for index in candidates:
+                earlier = ranked[index]
                 # a field the earlier rule requires but this one never reads cannot be implied: skip the proof
-                if not needs[earlier.id] <= reads[rule.id] or not self.always_shows(earlier, rule):
+                if not needs[earlier.id] <= reads[rule.id] or not self.always_shows(earlier, rule) or (
+                        not whole[position] and cannot_imply(pinned[position], pinned[index])):
                     continue
                 if implies(rule.when, earlier.when):
                     self.problem(
@@ -650,6 +671,12 @@ class _Validator:
                         f"has priority >= and a weaker condition",
                     )
                     break
+            if pinned[position]:
+                fact, values = next(iter(pinned[position].items()))
+                for value in values:
+                    by_value.setdefault((fact, value), []).append(position)
+            else:
+                unpinned.append(position)
 
     def always_shows(self, earlier: Rule, later: Rule) -> bool:
         """Nothing can stop ``earlier`` when it holds, unless it would stop ``later`` too (same availability pool)."""
