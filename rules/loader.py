@@ -476,7 +476,21 @@ class _Validator:
             known = self.fact(path + inner, fact)
             if known is not None and not any(problem[:len(inner)] == inner for problem in broken):
                 self.fact_operands(path + inner, known, operand)
+        if len(self.problems) == before:
+            self.conflicting_values(path, value)
         return value if len(self.problems) == before else None
+
+    def conflicting_values(self, path: DocPath, condition: dict[str, Any]) -> None:
+        """A one-value fact required to equal two different values (``page.type: product`` with ``$and:
+        [{page.type: cart}]``) never holds. Not list facts, nor custom.* (they may be lists): one element
+        may match each."""
+        from rules.condition_logic import equality_sets
+
+        for fact, allowed in equality_sets(condition).items():
+            known = catalogued(fact)
+            if not allowed and known is not None and known.type in ("string", "number", "integer", "boolean"):
+                self.problem(path, f"{fact} is required to be two different values at once: the condition never "
+                                   "holds")
 
     def points_at_key(self, path: DocPath, message: str) -> bool:
         """Problems with a name (operator, fact) point at the key; bad operands point at the value."""

@@ -275,3 +275,14 @@ def test_whatever_the_loader_rejects_never_holds_in_growthbook(path: str, op: st
     assert len(found) == 1, found
     for sample in samples(path):
         assert evalCondition(facts_with(path, sample), {path: value}) is False, (sample, found)
+
+
+def test_a_one_value_fact_pinned_to_two_values_never_holds() -> None:
+    text = with_condition({"page.type": "product", "$and": [{"page.type": "cart"}]})
+    assert problems(text) == ["<rules>:8:11: page.type is required to be two different values at once: the condition "
+                              "never holds"]
+    assert problems(with_condition({"page.type": {"$in": ["product", "cart"]},
+                                    "$and": [{"page.type": {"$in": ["cart", "search"]}}]})) == []
+    # one element of a list fact may match each: both hold
+    assert problems(with_condition({"session.categories": {"$in": ["a"]},
+                                    "$and": [{"session.categories": {"$in": ["b"]}}]})) == []
