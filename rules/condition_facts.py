@@ -30,7 +30,7 @@ _MEMBERSHIP = ("$in", "$nin", "$ini", "$nini")
 _INSENSITIVE = ("$ini", "$nini")
 _REGEX = ("$regex", "$regexi", "$notRegex", "$notRegexi")
 _LIST_ONLY = ("$size", "$all", "$alli", "$elemMatch")
-_YAML_NUMBER = re.compile(r"[-+]?(?:0|[1-9][0-9]*|[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?)")
+YAML_NUMBER = re.compile(r"[-+]?(?:0|[1-9][0-9]*|[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?)")
 """Decimal numbers YAML 1.1 reads as numbers when unquoted (``1e3`` without a dot and sign is text there, and so
 is ``08``: a leading zero means octal, and 8 is no octal digit)."""
 
@@ -124,17 +124,20 @@ def _how(fact: Fact, kind: str, operand: Any, found: str) -> str:
     """How to write the operand when the intent is obvious (``"80"`` for a number: drop the quotes; ``5m`` for
     a number of seconds: 300; ``100€``: 100)."""
     if kind == "number" and found == "string" and _numeric_text(operand):
-        if _YAML_NUMBER.fullmatch(operand.strip()):
-            return f" (write {operand.strip()} without quotes)"
-        return f" (YAML reads {operand.strip()} as text; write it as {_yaml_number(float(operand))})"
+        return number_text_hint(operand)
     if kind == "number" and found == "string":
+        if fact.path == "time.hour" and _CLOCK_TIME.fullmatch(operand.strip()):
+            return hour_hint(operand.strip())
         duration = _DURATION.fullmatch(operand)
         if duration and (fact.clock or fact.path.endswith("seconds")):
             seconds = float(duration.group(1)) * _UNIT_SECONDS[duration.group(2).lower()[0]]
             return f" ({fact.path} counts seconds: write {_yaml_number(seconds)})"
         amount = _AMOUNT.fullmatch(operand)
         if amount:
-            return f" (write {_yaml_number(float(amount.group(1).replace(',', '.')))} without the currency)"
+            number = _yaml_number(float(amount.group(2).replace(",", ".")))
+            if amount.group(1) or amount.group(3):
+                return f" (write {number} without the currency)"
+            return f" (write {number}: decimals take a dot)"
     if kind == "boolean" and found == "string" and operand.strip().lower() in ("true", "false"):
         return f" (write {operand.strip().lower()} without quotes)"
     if kind == "string" and found == "number":
@@ -146,8 +149,26 @@ def _how(fact: Fact, kind: str, operand: Any, found: str) -> str:
 
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\s*", re.I)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
-_AMOUNT = re.compile(r"\s*(?:[€$£]\s*)?(\d+(?:[.,]\d{1,2})?)\s*(?:€|\$|£|eur|euros?|usd|gbp)?\s*", re.I)
-"""Amounts with a currency (the plain number is caught before, as numeric text)."""
+_AMOUNT = re.compile(r"\s*([€$£]\s*)?(\d+(?:[.,]\d{1,2})?)\s*(€|\$|£|eur|euros?|usd|gbp)?\s*", re.I)
+"""Amounts, with a currency or a decimal comma (a plain number is caught before, as numeric text)."""
+_CLOCK_TIME = re.compile(r"([01]?[0-9]|2[0-3]):[0-5][0-9]")
+
+
+def hour_hint(clock_time: str) -> str:
+    """``time.hour`` compared with ``09:30``: it counts whole UTC hours; minutes and local time are a schedule's."""
+    hour = clock_time.split(":")[0].lstrip("0") or "0"
+    return (f" (time.hour counts whole hours in UTC: write {hour}, or give the rule a schedule with hours: "
+            f"\"{clock_time.zfill(5)}-...\" for minutes and local time)")
+
+
+def number_text_hint(text: str, whole: bool = False) -> str:
+    """How to write a number that came out as text: without its quotes, or (``1e3``, text to YAML 1.1) as YAML
+    reads a number; "" when ``text`` is no finite number (or, with ``whole``, no whole one)."""
+    if not _numeric_text(text) or (whole and not float(text).is_integer()):
+        return ""
+    if YAML_NUMBER.fullmatch(text.strip()) and not (whole and not text.strip().lstrip("+-").isdigit()):
+        return f" (write {text.strip()} without quotes)"
+    return f" (YAML reads {text.strip()} as text; write it as {_yaml_number(float(text))})"
 
 
 def _article(found: str) -> str:

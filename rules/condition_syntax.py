@@ -300,13 +300,15 @@ class _Checker:
             same = {op: operand for op, operand in operators.items()
                     if op in (*ORDER_OPERATORS, "$eq") and (isinstance(operand, str) if kind is str else
                                                             is_number(operand) and not math.isnan(operand))}
+            # strings are ordered by UTF-16 code units, as the engine (and GrowthBook, in JavaScript) orders them
+            order = (lambda text: text.encode("utf-16-be", "surrogatepass")) if kind is str else (lambda number: number)
             lows = [(operand, op) for op, operand in same.items() if op in ("$gt", "$gte", "$eq")]
             highs = [(operand, op) for op, operand in same.items() if op in ("$lt", "$lte", "$eq")]
             for low, low_op in lows:
                 for high, high_op in highs:
                     if low_op == high_op == "$eq":
                         continue
-                    if low > high or (low == high and "$gt" in (low_op, high_op)) or (
+                    if order(low) > order(high) or (low == high and "$gt" in (low_op, high_op)) or (
                             low == high and "$lt" in (low_op, high_op)):
                         self.add(path, f"{low_op} {show(low)} and {high_op} {show(high)} never hold together: "
                                        "no value meets both")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from rules import loader_formats as formats
 from rules.errors import RuleError, RuleErrors
-from rules.condition_facts import fact_operand_problems
+from rules.condition_facts import fact_operand_problems, hour_hint, number_text_hint
 from rules.facts import FACTS, Fact, catalogued, is_known_fact
 from rules.model import Channel, Rule, RuleFile, Schedule, ScoreDef, ScoreTerm
 from rules.yaml_marks import Document, parse_yaml
@@ -181,14 +181,11 @@ def _load_models(validator: "_Validator", scores: Mapping[str, ScoreDef],
 
 
 def _unquote_hint(expected: str, value: Any) -> str:
-    """``priority: "5"``: a number written in quotes is text to YAML; say to drop them."""
-    if isinstance(value, str) and any(word in expected for word in ("number", "integer")):
-        try:
-            float(value)
-        except ValueError:
-            return ""
-        return f" (write {value.strip()} without quotes)"
-    return ""
+    """``priority: "5"``: a number written in quotes (or ``1e3``, text to YAML 1.1) is text; say how to write it
+    so that YAML reads what is expected (a whole number for an integer)."""
+    if not isinstance(value, str) or not any(word in expected for word in ("number", "integer")):
+        return ""
+    return number_text_hint(value, whole="integer" in expected)
 
 
 def did_you_mean(word: str, candidates: Iterable[str], cutoff: float = 0.7) -> str | None:
@@ -524,10 +521,8 @@ class _Validator:
             raw = self.document.raw(path + inner) or ""
             if hint and ":" in raw and fact.type in ("number", "integer"):
                 # 9:30 read as 570: quoting it would only make it a string, which a number never is
-                hint = (f" (YAML reads {raw} as the number {operand}; {fact.path} counts whole hours in UTC: write "
-                        f"{raw.split(':')[0].lstrip('0') or '0'}, or give the rule a schedule with hours: "
-                        f"\"{raw.zfill(5)}-...\" for minutes and local time)" if fact.path == "time.hour" else
-                        f" (YAML reads {raw} as the number {operand}; write the plain number {fact.path} counts)")
+                hint = (f" (YAML reads {raw} as the number {operand}; " + hour_hint(raw)[2:] if fact.path == "time.hour"
+                        else f" (YAML reads {raw} as the number {operand}; write the plain number {fact.path} counts)")
             self.problem(path + inner, message + (hint or how))
 
     # -- rules

@@ -45,6 +45,11 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+SECONDS_PATTERN = r"\+?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
+"""Seconds written as text: decimal notation, as the rule-file schema's cooldown pattern says (not 1_000, nan, -0)."""
+_SECONDS_TEXT = re.compile(SECONDS_PATTERN)
+
+
 def parse_cooldown(value: Any) -> float:
     """``30s``, ``10m``, ``2h``, ``1d``, ``1h30m``, seconds as a number, or ``session`` → seconds."""
     if isinstance(value, str):
@@ -53,11 +58,9 @@ def parse_cooldown(value: Any) -> float:
             return ONCE_PER_SESSION
         if _DURATION_WHOLE.fullmatch(text):
             return float(sum(float(amount) * _UNIT_SECONDS[unit] for amount, unit in _DURATION.findall(text)))
-        try:
-            seconds = float(text)
-        except ValueError:
-            raise ValueError(f"cooldown must be {COOLDOWN_HELP}, got {describe(value)}") from None
-        value = seconds
+        if not _SECONDS_TEXT.fullmatch(text):   # what the editor schema accepts too (not 1_000, nan or -0)
+            raise ValueError(f"cooldown must be {COOLDOWN_HELP}, got {describe(value)}")
+        value = float(text)
     if not is_number(value):
         raise ValueError(f"cooldown must be {COOLDOWN_HELP}, got {describe(value)}")
     if value < 0:

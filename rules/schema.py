@@ -12,7 +12,7 @@ from typing import Any
 
 from rules.facts import FACTS
 from rules.loader import EXTENSION_PREFIX, NONE
-from rules.loader_formats import DAY_NAMES
+from rules.loader_formats import DAY_NAMES, SECONDS_PATTERN
 
 SCHEMA_FILE = "rule-file.schema.json"
 SCHEMA_ID = "urn:clickto:rule-file:1"
@@ -23,9 +23,8 @@ def _any_case(text: str) -> str:
     return "".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in text)
 
 
-_SECONDS = r"(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
 _DURATION_PATTERN = (r"^\s*(" + "|".join(_any_case(word) for word in ("session", "once-per-session", "once per session"))
-                     + rf"|(\d+(\.\d+)?\s*[smhdSMHD]\s*)+|\+?{_SECONDS})\s*$")
+                     + rf"|(\d+(\.\d+)?\s*[smhdSMHD]\s*)+|{SECONDS_PATTERN})\s*$")
 """What ``loader_formats.parse_cooldown`` accepts: its words in any case, durations, seconds as Python reads them."""
 _DAY_WORDS = [*DAY_NAMES, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _DAY = "(" + "|".join(form for word in _DAY_WORDS for form in (word, word.title(), word.upper())) + ")"

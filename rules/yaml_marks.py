@@ -266,21 +266,26 @@ def _syntax_error(error: yaml.MarkedYAMLError) -> RuleError:
     if "'\\t'" in problem:
         message += "; indent with spaces, not tabs"
     else:
-        message += _syntax_hint(problem, error.context or "")
+        opened = error.context_mark.line + 1 if error.context_mark is not None else None
+        message += _syntax_hint(problem, error.context or "", opened, mark.line + 1 if mark is not None else None)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     return RuleError(message, line=line, col=col)
 
 
-def _syntax_hint(problem: str, context: str) -> str:
-    """What to do about the YAML mistakes merchants make most (PyYAML's words describe its parser, not the file)."""
+def _syntax_hint(problem: str, context: str, opened_line: int | None = None, line: int | None = None) -> str:
+    """What to do about the YAML mistakes merchants make most (PyYAML's words describe its parser, not the file).
+    ``opened_line``/``line``: where the context (a {...} or [...]) began and where the problem was found."""
     if "mapping values are not allowed" in problem:
         return "; a value containing ': ' must be quoted, e.g. description: \"Note: VIPs only\""
     if "<block end>" in problem or ("block mapping" in context and "expected <block end>" in context + problem):
         return ("; check the indentation of this line against the lines above: keys of one mapping, and the "
                 "'- ' of one list, start in the same column")
-    if ("flow mapping" in context or "flow sequence" in context) and "<stream end>" in problem:
-        return "; a [ or { opened there is never closed"
     if "flow mapping" in context or "flow sequence" in context:
+        opener = "{" if "flow mapping" in context else "["
+        if "<stream end>" in problem or (opened_line is not None and line is not None and opened_line != line):
+            return f"; the {opener} opened on line {opened_line} is not closed on its line"
+        if "but got '}'" in problem or "but got ']'" in problem:
+            return f"; a {opener} is closed with {'}' if opener == '[' else ']'}: close each bracket with its own kind"
         return ("; inside {...} or [...], quote values containing , [ ] { } or # (e.g. a regex: "
                 "{$regex: \"^/p/[0-9]+\"})")
     return ""

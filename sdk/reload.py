@@ -15,6 +15,7 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from pyee import EventEmitter
 
@@ -54,6 +55,14 @@ def model_files(rules_path: Path, ruleset: object | None = None) -> tuple[Path, 
     return tuple(files)
 
 
+class Loaded(NamedTuple):
+    """One load of the rule file: the model files it named, the stamps it was read at, what came of it."""
+
+    watched: tuple[Path, ...]
+    stamps: tuple[Stamp, ...]
+    result: rules.RuleSet | list[rules.RuleError]
+
+
 class RulesHolder:
     """Holds the current ``RuleSet``; ``events`` emits ``"reloaded"`` (with the new rule set) after a good reload
     and ``"failed"`` (with the list of ``RuleError``) after a bad one.
@@ -83,31 +92,34 @@ class RulesHolder:
         """Load the rule file (and with it its models) again; True when the new rules are in force."""
         return self._apply(self._load())
 
-    def _load(self) -> rules.RuleSet | list[rules.RuleError]:
-        """Read, check and compile the rule file: the new rule set, or its problems. Touches nothing the
-        service reads, so ``watch`` runs it in a worker thread."""
-        self.watched = model_files(self.path, self.ruleset)   # what the rule file names now
-        self._stamp = self._stamps()                          # before loading: a change meanwhile is seen next time
-        try:
-            return rules.load(self.path)
+    def _load(self) -> Loaded:
+        """Read, check and compile the rule file: the new rule set, or its problems, with the files and stamps
+        it was read at. Changes nothing here (``watch`` runs it in a worker thread, and a load whose watcher
+        was stopped meanwhile must leave the file to be loaded again)."""
+        watched = model_files(self.path, self.ruleset)   # what the rule file names now
+        stamps = (_stamp(self.path), *(_stamp(path) for path in watched))   # before loading: a change meanwhile
+        try:                                                               # is seen next time
+            result: rules.RuleSet | list[rules.RuleError] = rules.load(self.path)
         except rules.RuleErrors as problems:
-            return problems.errors
+            result = problems.errors
         except rules.RuleError as problem:
-            return [problem]
+            result = [problem]
         except OSError as error:
-            return [rules.RuleError(f"cannot read the rule file: {error.strerror or error}", file=str(self.path))]
+            result = [rules.RuleError(f"cannot read the rule file: {error.strerror or error}", file=str(self.path))]
+        return Loaded(watched, stamps, result)
 
-    def _apply(self, loaded: rules.RuleSet | list[rules.RuleError]) -> bool:
+    def _apply(self, loaded: Loaded) -> bool:
         """Put a loaded rule set in force (on the event loop: listeners decide again), or report its problems."""
-        if isinstance(loaded, list):
-            self._fail(loaded)
+        self.watched, self._stamp = loaded.watched, loaded.stamps
+        if isinstance(loaded.result, list):
+            self._fail(loaded.result)
             return False
-        self.ruleset = loaded
+        self.ruleset = loaded.result
         self.errors = []
         self.loaded_at = time.time()
         self.reloads += 1
         log.info("%s: rules reloaded", self.path)
-        self.events.emit("reloaded", loaded)
+        self.events.emit("reloaded", loaded.result)
         return True
 
     def _fail(self, errors: list[rules.RuleError]) -> None:

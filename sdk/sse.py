@@ -59,13 +59,18 @@ def _uvicorn_server(port: int | None = None) -> object | None:
         import uvicorn
     except ImportError:  # pragma: no cover - uvicorn is a dependency
         uvicorn = None
-    running = []
+    serving = []   # servers whose serve task still runs: serving, or stopping (should_exit) and draining
     for task in asyncio.all_tasks(loop) if uvicorn else ():
         frame = getattr(task.get_coro(), "cr_frame", None)
         candidate = frame.f_locals.get("self") if frame is not None else None
-        if isinstance(candidate, uvicorn.Server) and not candidate.should_exit:
-            running.append(candidate)
-    found = next((server for server in running if port in _ports(server)), running[0] if running else None)
+        if isinstance(candidate, uvicorn.Server):
+            serving.append(candidate)
+    # a stopping server has closed its listeners: its ports are unknown, so it may be the request's
+    on_port = [server for server in serving if port in _ports(server) or (server.should_exit and not _ports(server))]
+    pool = on_port or [server for server in serving if not server.should_exit]
+    # a stream that starts while its server is already stopping (a page loading during Ctrl-C) gets that server,
+    # so it ends at once instead of holding the shutdown until uvicorn cancels it
+    found = next((server for server in pool if not server.should_exit), pool[0] if pool else None)
     known[port] = (found, time.monotonic())
     return found
 

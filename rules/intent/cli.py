@@ -172,7 +172,11 @@ def evaluate_main(argv: list[str] | None = None) -> int:
         dataset = load_datasets(args.data, purpose="evaluation")
         # the same coding checks as training: an 'own' model cannot read public codes, an 'all' model reads
         # own-coded device/traffic columns as the public data's opaque codes (figures would mean nothing)
-        code_notes = check_codes(dataset, model.feature_set)
+        try:
+            code_notes = [f"the model was trained with --features {model.feature_set}: {note}"
+                          for note in check_codes(dataset, model.feature_set)]
+        except DataError as error:
+            raise DataError(f"the model was trained with --features {model.feature_set}: {error}") from None
         selection = select_rows(dataset, model.metadata, load_split(model_dir, model.metadata), args.all_rows)
     except (DataError, SplitError) as error:
         return _fail("evaluate", str(error))

@@ -101,11 +101,12 @@ def read_csv_lines(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray
             lines: list[int] = []
             last_line = reader.line_num
             for row in reader:
-                line = last_line = reader.line_num
+                line, last_line = last_line + 1, reader.line_num   # where the record starts (it may span lines)
                 if not row or all(not cell.strip() for cell in row):
                     continue
                 if len(row) != len(header):
-                    raise DataError(f"{path}:{line}: expected {len(header)} cells, got {len(row)}")
+                    runaway = " (a quote opened on this line closes lines later?)" if last_line > line else ""
+                    raise DataError(f"{path}:{line}: expected {len(header)} cells, got {len(row)}{runaway}")
                 encoded = []
                 for column, index in zip(COLUMNS, order):
                     try:

@@ -56,6 +56,13 @@ def _decode_bits(text: str, rows: int) -> np.ndarray:
     return bits[:rows].astype(bool)
 
 
+def class_counts(y: np.ndarray) -> str:
+    """``3 buyers, 1 non-buyer``: the two classes of ``y`` (Revenue), counted for messages."""
+    buyers = int(np.sum(y))
+    others = len(y) - buyers
+    return f"{buyers} buyer{'s' * (buyers != 1)}, {others} non-buyer{'s' * (others != 1)}"
+
+
 def split_indices(y: np.ndarray, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(training rows, held-out rows): the one stratified split call of ``clickto train``, reused wherever the
     split must be recomputed, so both always agree."""
@@ -67,9 +74,8 @@ def split_indices(y: np.ndarray, test_size: float, seed: int) -> tuple[np.ndarra
         train_index, test_index = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y,
                                                    random_state=seed)
     except ValueError as error:   # scikit-learn's words alone name neither the counts nor the option
-        buyers = int(np.sum(y))
-        raise ValueError(f"cannot hold out {test_size:g} of {len(y)} rows ({buyers} buyers, {len(y) - buyers} "
-                         "non-buyers) with buyers and non-buyers in both parts: add rows, or change --test-size "
+        raise ValueError(f"cannot hold out {test_size:g} of {len(y)} rows ({class_counts(y)}) "
+                         "with buyers and non-buyers in both parts: add rows, or change --test-size "
                          f"(0 trains on every row and evaluates none) [scikit-learn: {str(error).rstrip('.')}]") from None
     return train_index, test_index
 

@@ -41,7 +41,7 @@ from rules.intent.features import (ALL_FEATURES, FEATURE_SETS, NO_LIVE_SOURCE, O
                                    DataError)
 from rules.intent.metrics import best_f1_threshold, score_metrics
 from rules.intent.model import METADATA_FILE, MODEL_FILE, load_score_model
-from rules.intent.split import SPLIT_FILE, split_bytes, split_document, split_indices
+from rules.intent.split import SPLIT_FILE, class_counts, split_bytes, split_document, split_indices
 
 CATEGORICAL = ("Month", "VisitorType", "OperatingSystems", "Browser", "Region", "TrafficType")
 """Coded columns: one-hot for the linear model; trees split on the codes as ordinal numbers."""
@@ -158,7 +158,7 @@ def _train(dataset: Dataset, *, feature_set: str = "live", seed: int = 0, test_s
     X, y = X_all[train_index], y_all[train_index]
     if min(int(y.sum()), int(len(y) - y.sum())) < folds:
         raise ValueError(f"too few buyers or non-buyers in the training rows for {folds}-fold cross-validation "
-                         f"({int(y.sum())} buyers, {int(len(y) - y.sum())} non-buyers; {folds} of each needed): "
+                         f"({class_counts(y)}; {folds} of each needed): "
                          "add rows, or lower --folds or --test-size")
 
     started = time.perf_counter()

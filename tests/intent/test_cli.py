@@ -208,8 +208,8 @@ def test_too_few_rows_of_a_class_say_the_counts_and_the_option(small_csv, tmp_pa
     tiny.write_text("\n".join([lines[0], *buyers, *[line for line in lines[1:] if line.endswith(",FALSE")][:5]]) + "\n")
     assert main(["train", "--data", str(tiny), "--out", str(tmp_path / "m")]) == 2
     err = capsys.readouterr().err
-    assert "cannot hold out 0.2 of 6 rows (1 buyers, 5 non-buyers) with buyers and non-buyers in both parts: add " \
+    assert "cannot hold out 0.2 of 6 rows (1 buyer, 5 non-buyers) with buyers and non-buyers in both parts: add " \
            "rows, or change --test-size" in err and "Traceback" not in err
     assert main(["train", "--data", str(tiny), "--out", str(tmp_path / "m"), "--test-size", "0"]) == 2
-    assert "too few buyers or non-buyers in the training rows for 5-fold cross-validation (1 buyers, 5 non-buyers; " \
+    assert "too few buyers or non-buyers in the training rows for 5-fold cross-validation (1 buyer, 5 non-buyers; " \
            "5 of each needed)" in capsys.readouterr().err

@@ -79,6 +79,8 @@ ROW = "0,0,0,0,1,0,0.2,0.2,0,0,Feb,1,1,1,1,Returning_Visitor,FALSE,FALSE"
     (HEADER.replace(",Region", "") + "\n", r"bad\.csv:1: header: missing columns: Region"),
     (HEADER + ",Extra\n", r"bad\.csv:1: header: unknown columns: Extra"),
     (HEADER + ",\n" + ROW + ",\n", r"bad\.csv:1: header: an empty column name \(a delimiter at the end of the header line"),
+    (HEADER + "\n" + ROW + "\n" + ROW.replace(",Feb,", ',"Feb,') + "\n" + ROW.replace(",FALSE,FALSE", ',FALSE",FALSE')
+     + "\n" + ROW + "\n", r"bad\.csv:3: expected 18 cells, got 12 \(a quote opened on this line closes lines later\?\)"),
     (HEADER + "\n" + ROW + "\n" + ROW.replace(",Feb,", ',"Feb,') + "\n" + (ROW + "\n") * 8000,
      r"bad\.csv:3: not a readable CSV: field larger than field limit \(131072\) \(a quote opened on this line"),
     (HEADER + "\n", r"bad\.csv: no data rows"),

@@ -234,9 +234,11 @@ def test_own_features_refuse_the_public_codes_and_all_warns_about_own_codes(code
     # evaluating checks the codes as training does: figures on rows the model reads the other way mean nothing
     assert main(["evaluate", "--model", str(tmp_path / "all"), "--data", str(coded_csv), "--all-rows",
                  "--out", str(tmp_path / "all-eval")]) == 0
-    assert "clickto evaluate: 120 rows carry clickto's own device/traffic-source codes" in capsys.readouterr().err
+    assert ("clickto evaluate: the model was trained with --features all: 120 rows carry clickto's own "
+            "device/traffic-source codes") in capsys.readouterr().err
     assert main(["train", "--data", str(coded_csv), "--out", str(tmp_path / "own"), "--features", "own",
                  "--folds", "2", "--no-baselines", "--test-size", "0.3", "--candidates", "logistic"]) == 0
     capsys.readouterr()
     assert main(["evaluate", "--model", str(tmp_path / "own"), "--data", str(small_csv)]) == 2
-    assert "carry the public dataset's opaque codes" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "the model was trained with --features own: --features own reads" in err and "opaque codes" in err

@@ -160,5 +160,6 @@ def test_accepted_shapes_have_no_problems():
         {"a": {"$elemMatch": {"$not": {"b": 1}}}}, {"a": {"$elemMatch": {"b": 1, "$or": [{"c": 2}]}}},
         {"a": {"$vgt": 2}}, {"a": {"$gt": math.inf}}, {"a": {"$type": "null"}}, {"a.length": 3},
         {"a": {"$gte": 5, "$lte": 5}}, {"a": {"$eq": 5, "$gte": 5}}, {"a": {"$gt": 1, "$lt": "a"}}, {"a": {"$nin": []}},
+        {"a": {"$gt": "\U0001F600", "$lt": "\uff5e"}},   # UTF-16 order: "\ue000" is between them
     ]:
         assert condition_problems(condition) == [], condition

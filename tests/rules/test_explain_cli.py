@@ -16,6 +16,7 @@ version: 1
 channels:
   community: {label: Ask our community, needs: experts}
   chat: {label: Chat with an advisor, needs: advisors}
+  phone: {label: Call an advisor, needs: advisors}
 scores:
   hesitation:
     - when: {page.idle_seconds: {$gte: 20}}

@@ -187,6 +187,12 @@ def test_priority_must_be_an_integer() -> None:
         "<rules>:9:15: priority must be an integer, got 1.5")
     assert one(rule("when: {page.type: product}", "show: chat", 'priority: "5"')) == (
         "<rules>:9:15: priority must be an integer, got '5' (write 5 without quotes)")
+    assert one(rule("when: {page.type: product}", "show: chat", "priority: '5.5'")) == (
+        "<rules>:9:15: priority must be an integer, got '5.5'")             # without quotes it is no integer either
+    assert one(rule("when: {page.type: product}", "show: chat", "priority: 1e3")) == (
+        "<rules>:9:15: priority must be an integer, got '1e3' (YAML reads 1e3 as text; write it as 1000)")
+    assert one(rule("when: {page.type: product}", "show: chat", "priority: nan")) == (
+        "<rules>:9:15: priority must be an integer, got 'nan'")
 
 
 def test_logic_without_dollar_says_what_to_write() -> None:

@@ -216,7 +216,10 @@ def test_bounded_facts_and_yaml_numbers_that_do_not_look_like_themselves() -> No
     for condition, hint in [({"page.dwell_seconds": {"$gte": "5m"}}, "(page.dwell_seconds counts seconds: write 300)"),
                             ({"checkout.step_seconds": {"$gte": "1.5 min"}}, "counts seconds: write 90)"),
                             ({"cart.value": {"$gt": "100€"}}, "(write 100 without the currency)"),
-                            ({"cart.value": {"$gt": "€ 99,50"}}, "(write 99.5 without the currency)")]:
+                            ({"cart.value": {"$gt": "€ 99,50"}}, "(write 99.5 without the currency)"),
+                            ({"cart.value": {"$gt": "1,5"}}, "(write 1.5: decimals take a dot)"),
+                            ({"time.hour": {"$gte": "09:30"}}, 'write 9, or give the rule a schedule with hours: '
+                                                              '"09:30-..." for minutes and local time)')]:
         assert problems(with_condition(condition))[0].endswith(hint), condition
     assert problems(with_condition({"cart.value": {"$gt": "5m"}}))[0].endswith("not a string")   # no guess
     text = with_condition({"session.paths.length": {"$gte": "3"}})

@@ -50,7 +50,11 @@ def test_syntax_error_points_at_the_problem_and_says_what_to_do() -> None:
 def test_unclosed_flow_sequence_names_where_it_started() -> None:
     assert error_of("a: 1\nb: [1, 2\n") == (
         "<rules>:3:1: invalid YAML: expected ',' or ']', but got '<stream end>' "
-        "(while parsing a flow sequence at line 2); a [ or { opened there is never closed")
+        "(while parsing a flow sequence at line 2); the [ opened on line 2 is not closed on its line")
+    assert error_of("rules:\n  - when: {page.type: product\n    show: chat\n").endswith(
+        "(while parsing a flow mapping at line 2); the { opened on line 2 is not closed on its line")
+    assert error_of("when: {page.type: {$in: [cameras, fishing}}\n").endswith(
+        "; a [ is closed with }: close each bracket with its own kind")
 
 
 def test_indentation_and_flow_mistakes_say_what_to_do() -> None:

@@ -85,3 +85,43 @@ def test_the_watcher_reloads_a_retrained_model(holder, tmp_path):
 
     assert run_coroutine(scenario()) == "intent-all"   # not asyncio.run: Playwright may own this thread's loop
     assert json.loads((tmp_path / "model" / "metadata.json").read_text())["name"] == "intent-all"
+
+
+def test_a_load_cut_short_by_a_stopped_watcher_is_done_again_by_the_next(holder, tmp_path, monkeypatch):
+    """The service stops its watcher (shutdown, a host app's lifespan) while a large file loads in its thread:
+    the change must not count as seen, or the next watcher would keep the old rules for good."""
+    import threading
+
+    import sdk.reload
+
+    real_load = sdk.reload.rules.load
+    started, release = threading.Event(), threading.Event()
+
+    def slow_load(path):
+        started.set()
+        release.wait(10)
+        return real_load(path)
+
+    async def scenario() -> tuple[bool, int]:
+        monkeypatch.setattr(sdk.reload.rules, "load", slow_load)
+        (tmp_path / "rules.yaml").write_text(RULES.replace("0.2", "0.3"))
+        first = asyncio.create_task(holder.watch(0.01))
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        first.cancel()
+        release.set()
+        await asyncio.sleep(0.05)
+        changed_after = holder.changed()
+        monkeypatch.setattr(sdk.reload.rules, "load", real_load)
+        reloaded = asyncio.Event()
+        holder.events.on("reloaded", lambda ruleset: reloaded.set())
+        second = asyncio.create_task(holder.watch(0.01))
+        try:
+            await asyncio.wait_for(reloaded.wait(), timeout=5)
+        finally:
+            second.cancel()
+        return changed_after, holder.reloads
+
+    changed_after, reloads = run_coroutine(scenario())
+    assert changed_after and reloads == 1
+    assert holder.ruleset.rule("likely-buyer").when == {"score.intent": {"$gte": 0.3}}

@@ -222,6 +222,44 @@ def test_stream_through_a_host_apps_gzip_middleware(tmp_path):
             assert reader.next_decision()["channel"] == "community"   # pushed when the dwell rule holds
 
 
+def test_a_stream_opened_while_the_server_stops_ends_at_once(tmp_path):
+    """A page loading during Ctrl-C opens its stream after uvicorn began to stop: the stream must end at once,
+    not hold the shutdown until uvicorn's graceful timeout cancels it (with a traceback in the log)."""
+    import asyncio
+    import threading
+
+    from clickto.testing import ServerThread
+
+    service = create_app(service_config(tmp_path))
+    arrived = threading.Event()
+
+    async def host(scope, receive, send):   # lets the stream request through only once shutdown has begun
+        if scope["type"] == "http" and scope["path"] == "/v1/stream":
+            arrived.set()
+            while not server.server.should_exit:
+                await asyncio.sleep(0.01)
+        await service(scope, receive, send)
+
+    server = ServerThread(host, timeout_graceful_shutdown=5).start()
+    result: dict = {}
+
+    def read_stream() -> None:
+        with httpx.Client(base_url=server.url, timeout=10.0) as client:
+            with client.stream("GET", "/v1/stream", params={"site": "demo", "session": "s1"}) as response:
+                result["status"] = response.status_code
+                result["body"] = b"".join(response.iter_bytes())
+
+    reader = threading.Thread(target=read_stream)
+    reader.start()
+    assert arrived.wait(5)
+    started = time.monotonic()
+    server.stop()
+    stopped_in = time.monotonic() - started
+    reader.join(5)
+    assert result["status"] == 200 and result["body"].startswith(b"retry:")
+    assert stopped_in < 2.0, f"shutdown waited {stopped_in:.1f} s for the stream"
+
+
 def test_stream_limits_give_503(tmp_path):
     app = create_app(service_config(tmp_path, max_streams_per_session=1))
     with serve_app(app, timeout_graceful_shutdown=2) as server, httpx.Client(base_url=server.url) as client:
