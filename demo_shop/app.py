@@ -41,7 +41,7 @@ from demo_shop.state import StateCookie
 HERE = Path(__file__).parent
 MAX_FORM_BYTES = 16 * 1024
 STEPS = ("address", "shipping", "payment")
-QUANTITY = re.compile(r"-?[0-9]{1,6}")       # ASCII digits only: int() would also take "٣" or "1_0"
+QUANTITY = re.compile(r"-?[0-9]{1,30}")      # ASCII digits only: int() would also take "٣" or "1_0"
 FLASH_RESERVE = 400                          # bytes: more than the longest message the shop shows
 CART_CHANGED = "Your cart changed (in another tab or window): please check the new total before you pay."
 
@@ -76,6 +76,9 @@ class Shop:
                        extra_head=self.extra_head, online_path=self.online_path, flash=flash,
                        cart_items=carts.item_count(cart), query=request.query_params.get("q", ""))
         response = self.templates.TemplateResponse(request, template, context, status_code=status_code)
+        # pages show the cart: a copy the browser kept would show (and tell the tag) a cart that has changed since,
+        # e.g. on Back after "Add to cart"; Back then loads the page again (the tag still counts it as a back)
+        response.headers["Cache-Control"] = "no-store"
         return self.cookie.save(response, state)
 
     def redirect(self, url: str, state: dict[str, Any]) -> Response:

@@ -84,4 +84,4 @@ class Presence:
 def check_name(what: str, value: object) -> None:
     """Raise ValueError (naming ``what``) unless ``value`` is an acceptable pool or person name."""
     if not isinstance(value, str) or not NAME.match(value):
-        raise ValueError(f"{what} must be 1-64 characters of letters, digits, '_', '.', '@' or '-', got {value!r}")
+        raise ValueError(f"{what} must be 1-64 characters of ASCII letters, digits, '_', '.', '@' or '-', got {value!r}")

@@ -68,6 +68,8 @@ def test_quantities_above_the_limit_are_capped_and_said_so(client):
     assert body_attributes(capped.text)["cart-items"] == str(carts.MAX_QUANTITY)
     updated = client.post("/cart/update", data={"product_id": "2", "quantity": "12"})
     assert f"the quantity is now {carts.MAX_QUANTITY}" in updated.text
+    huge = client.post("/cart/update", data={"product_id": "2", "quantity": "9" * 20})   # capped too, not "not a quantity"
+    assert f"the quantity is now {carts.MAX_QUANTITY}" in huge.text
     assert "Your cart was updated." in client.post("/cart/update", data={"product_id": "2", "quantity": "3"}).text
 
 

@@ -34,7 +34,7 @@ NAVIGATION = {"accept": "text/html", "sec-fetch-dest": "document"}
     [
         (["--server", "localhost:8000", "--site", "demo"], "must start with http:// or https://"),
         (["--server", "http://x", "--site", ""], "site key is empty"),
-        (["--server", "http://x", "--site", "a b"], "site key 'a b' must be 1-128 characters of letters"),
+        (["--server", "http://x", "--site", "a b"], "site key 'a b' must be 1-128 characters of ASCII letters"),
         (["--server", "http://x", "--site", "d", "--port", "0"], "--port must be between 1 and 65535, got 0"),
         (["--server", "http://x", "--site", "d", "--only", "http://shop/"], "is not a host pattern"),
         (["--server", "http://x", "--site", "d", "--max-bytes", "-1"], "must be positive"),

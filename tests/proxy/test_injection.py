@@ -218,5 +218,5 @@ def test_site_key_is_one_the_service_accepts():
     with pytest.raises(ConfigError, match="site key is empty"):
         TagConfig.create("http://x", " ")
     for key in ["caf\u00e9", 'a"b', "a b", "x" * 129]:
-        with pytest.raises(ConfigError, match="must be 1-128 characters of letters, digits"):
+        with pytest.raises(ConfigError, match="must be 1-128 characters of ASCII letters, digits"):
             TagConfig.create("http://x", key)

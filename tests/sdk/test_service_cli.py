@@ -34,7 +34,7 @@ def test_missing_rules_and_bad_options(tmp_path, capsys):
     assert serve_main(["--rules", "x", "--site", "demo=shop.test"]) == 2
     assert "must look like" in capsys.readouterr().err
     assert serve_main(["--rules", "x", "--site", "my shop=http://shop.test"]) == 2   # the tag could not send it
-    assert "site key 'my shop' must be 1-128 characters of letters" in capsys.readouterr().err
+    assert "site key 'my shop' must be 1-128 characters of ASCII letters" in capsys.readouterr().err
     assert serve_main(["--rules", "x", "--online", "experts"]) == 2
 
 
