@@ -82,7 +82,7 @@ def _equal(fact: Fact, kind: str, operand: Any, path: Path, findings: list[Findi
     found = json_type(operand)
     if found != kind:
         findings.append((path, f"{fact.path} is {_ARTICLE[kind]}: {show(operand)} ({_article(found)}) never equals it",
-                         operand, _how(fact, kind, operand, found)))
+                         operand, _how(fact, kind, operand, found, whole=fact.type == "integer")))
     elif fact.type == "integer" and isinstance(operand, float) and not operand.is_integer():
         findings.append((path, f"{fact.path} is a whole number: {show(operand)} never equals it", operand, ""))
     elif fact.bounds and kind == "number" and not fact.bounds[0] <= operand <= fact.bounds[1]:
@@ -120,11 +120,11 @@ def _order_can_hold(op: str, operand: float, low: int, high: int) -> bool:
     return low < operand if op == "$lt" else low <= operand
 
 
-def _how(fact: Fact, kind: str, operand: Any, found: str) -> str:
+def _how(fact: Fact, kind: str, operand: Any, found: str, whole: bool = False) -> str:
     """How to write the operand when the intent is obvious (``"80"`` for a number: drop the quotes; ``5m`` for
     a number of seconds: 300; ``100€``: 100)."""
     if kind == "number" and found == "string" and _numeric_text(operand):
-        return number_text_hint(operand)
+        return number_text_hint(operand, whole)   # whole: equality with a whole-number fact (cart.items: "5.5")
     if kind == "number" and found == "string":
         if fact.path == "time.hour" and _CLOCK_TIME.fullmatch(operand.strip()):
             return hour_hint(operand.strip())
@@ -133,7 +133,7 @@ def _how(fact: Fact, kind: str, operand: Any, found: str) -> str:
             seconds = float(duration.group(1)) * _UNIT_SECONDS[duration.group(2).lower()[0]]
             return f" ({fact.path} counts seconds: write {_yaml_number(seconds)})"
         amount = _AMOUNT.fullmatch(operand)
-        if amount:
+        if amount and not (whole and not float(amount.group(2).replace(",", ".")).is_integer()):
             number = _yaml_number(float(amount.group(2).replace(",", ".")))
             if amount.group(1) or amount.group(3):
                 return f" (write {number} without the currency)"
@@ -177,7 +177,7 @@ def _article(found: str) -> str:
 
 def _yaml_number(value: float) -> str:
     """``value`` as YAML 1.1 reads it as a number: ``1e-05`` is text there, ``1.0e-05`` a number."""
-    if value.is_integer() and abs(value) < 1e15:
+    if value.is_integer() and abs(value) < 1e18:
         return str(int(value))
     text = repr(value)
     mantissa, e, exponent = text.partition("e")

@@ -90,7 +90,7 @@ def parse_yaml(text: str) -> Document:
         _refuse_deep_nesting(text)
         node = _compose(text)
     except yaml.MarkedYAMLError as error:
-        raise _syntax_error(error) from None
+        raise _syntax_error(error, text) from None
     except yaml.reader.ReaderError as error:
         line, col = _line_col(text, error.position)
         raise RuleError(f"invalid YAML: {error.reason} (found {_char_name(error.character)})", line=line, col=col) from None
@@ -252,7 +252,7 @@ def _unsupported(node: yaml.Node) -> RuleError:
     return _at(node, f"unsupported YAML tag '{node.tag}' (use plain values: text, numbers, true/false, lists, mappings)")
 
 
-def _syntax_error(error: yaml.MarkedYAMLError) -> RuleError:
+def _syntax_error(error: yaml.MarkedYAMLError, text: str = "") -> RuleError:
     mark = error.problem_mark or error.context_mark
     problem = error.problem or error.context or "invalid YAML"
     message = f"invalid YAML: {problem}"
@@ -266,15 +266,17 @@ def _syntax_error(error: yaml.MarkedYAMLError) -> RuleError:
     if "'\\t'" in problem:
         message += "; indent with spaces, not tabs"
     else:
-        opened = error.context_mark.line + 1 if error.context_mark is not None else None
-        message += _syntax_hint(problem, error.context or "", opened, mark.line + 1 if mark is not None else None)
+        opened = error.context_mark.line if error.context_mark is not None else None
+        unclosed = opened is not None and mark is not None and (
+            "<stream end>" in problem or (mark.line != opened and _indent(text, mark.line) <= _indent(text, opened)))
+        message += _syntax_hint(problem, error.context or "", opened + 1 if unclosed and opened is not None else None)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     return RuleError(message, line=line, col=col)
 
 
-def _syntax_hint(problem: str, context: str, opened_line: int | None = None, line: int | None = None) -> str:
+def _syntax_hint(problem: str, context: str, unclosed_from: int | None = None) -> str:
     """What to do about the YAML mistakes merchants make most (PyYAML's words describe its parser, not the file).
-    ``opened_line``/``line``: where the context (a {...} or [...]) began and where the problem was found."""
+    ``unclosed_from``: the line of a {...} or [...] that the file goes on after without closing it."""
     if "mapping values are not allowed" in problem:
         return "; a value containing ': ' must be quoted, e.g. description: \"Note: VIPs only\""
     if "<block end>" in problem or ("block mapping" in context and "expected <block end>" in context + problem):
@@ -282,13 +284,25 @@ def _syntax_hint(problem: str, context: str, opened_line: int | None = None, lin
                 "'- ' of one list, start in the same column")
     if "flow mapping" in context or "flow sequence" in context:
         opener = "{" if "flow mapping" in context else "["
-        if "<stream end>" in problem or (opened_line is not None and line is not None and opened_line != line):
-            return f"; the {opener} opened on line {opened_line} is not closed on its line"
         if "but got '}'" in problem or "but got ']'" in problem:
             return f"; a {opener} is closed with {'}' if opener == '[' else ']'}: close each bracket with its own kind"
-        return ("; inside {...} or [...], quote values containing , [ ] { } or # (e.g. a regex: "
+        if unclosed_from is not None:
+            return f"; the {opener} opened on line {unclosed_from} is never closed"
+        return ("; inside {...} or [...], quote values containing : , [ ] { } or # (e.g. a regex: "
                 "{$regex: \"^/p/[0-9]+\"})")
     return ""
+
+
+def _indent(text: str, line: int) -> int:
+    """Where the content of line ``line`` (0-based) of ``text`` starts, list dashes counted as indentation
+    (``  - when: {`` and ``    show:`` are keys of one mapping)."""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return 0
+    rest = lines[line].lstrip(" ")
+    while rest.startswith("- "):
+        rest = rest[2:].lstrip(" ")
+    return len(lines[line]) - len(rest)
 
 
 def _line_col(text: str, position: int) -> tuple[int, int]:

@@ -66,7 +66,8 @@ def _uvicorn_server(port: int | None = None) -> object | None:
         if isinstance(candidate, uvicorn.Server):
             serving.append(candidate)
     # a stopping server has closed its listeners: its ports are unknown, so it may be the request's
-    on_port = [server for server in serving if port in _ports(server) or (server.should_exit and not _ports(server))]
+    on_port = [server for server in serving
+               if port in _ports(server) or (port is not None and server.should_exit and not _ports(server))]
     pool = on_port or [server for server in serving if not server.should_exit]
     # a stream that starts while its server is already stopping (a page loading during Ctrl-C) gets that server,
     # so it ends at once instead of holding the shutdown until uvicorn cancels it

@@ -191,6 +191,8 @@ def test_priority_must_be_an_integer() -> None:
         "<rules>:9:15: priority must be an integer, got '5.5'")             # without quotes it is no integer either
     assert one(rule("when: {page.type: product}", "show: chat", "priority: 1e3")) == (
         "<rules>:9:15: priority must be an integer, got '1e3' (YAML reads 1e3 as text; write it as 1000)")
+    assert one(rule("when: {page.type: product}", "show: chat", "priority: 1e15")) == (
+        "<rules>:9:15: priority must be an integer, got '1e15' (YAML reads 1e15 as text; write it as 1000000000000000)")
     assert one(rule("when: {page.type: product}", "show: chat", "priority: nan")) == (
         "<rules>:9:15: priority must be an integer, got 'nan'")
 

@@ -222,6 +222,10 @@ def test_bounded_facts_and_yaml_numbers_that_do_not_look_like_themselves() -> No
                                                               '"09:30-..." for minutes and local time)')]:
         assert problems(with_condition(condition))[0].endswith(hint), condition
     assert problems(with_condition({"cart.value": {"$gt": "5m"}}))[0].endswith("not a string")   # no guess
+    # no advice that fails again: 5.5 never equals a whole number either
+    for condition in ({"cart.items": "5.5"}, {"cart.items": {"$in": ["1,5", 3]}}):
+        assert problems(with_condition(condition))[0].endswith("never equals it"), condition
+    assert problems(with_condition({"cart.items": "5"}))[0].endswith("(write 5 without quotes)")
     text = with_condition({"session.paths.length": {"$gte": "3"}})
     assert problems(text) == ["<rules>:8:41: $gte '3' never holds: session.paths.length is a number, not a string "
                               "(write 3 without quotes)"]

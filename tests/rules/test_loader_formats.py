@@ -28,7 +28,7 @@ def test_cooldown_formats(written, seconds) -> None:
           "(once per session), got a list"),
     (-5, "cooldown must not be negative, got -5"),
     *((text, "cooldown must be a duration like 30s, 10m, 2h or 1d, a number of seconds, or 'session' "
-             f"(once per session), got '{text}'") for text in ("1_000", "-0", "nan", "-5")),
+             f"(once per session), got '{text}'") for text in ("1_000", "-0", "nan", "-5", "٣٠", "３０m")),
     (float("inf"), "cooldown must be a duration like 30s, 10m, 2h or 1d, a number of seconds, or 'session' "
                    "(once per session), got inf"),
 ])

@@ -50,9 +50,14 @@ def test_syntax_error_points_at_the_problem_and_says_what_to_do() -> None:
 def test_unclosed_flow_sequence_names_where_it_started() -> None:
     assert error_of("a: 1\nb: [1, 2\n") == (
         "<rules>:3:1: invalid YAML: expected ',' or ']', but got '<stream end>' "
-        "(while parsing a flow sequence at line 2); the [ opened on line 2 is not closed on its line")
+        "(while parsing a flow sequence at line 2); the [ opened on line 2 is never closed")
     assert error_of("rules:\n  - when: {page.type: product\n    show: chat\n").endswith(
-        "(while parsing a flow mapping at line 2); the { opened on line 2 is not closed on its line")
+        "(while parsing a flow mapping at line 2); the { opened on line 2 is never closed")
+    # a valid multi-line {...} with an unquoted ': ' inside is no unclosed bracket, nor a [ closed later with }
+    assert error_of("when: {\n  page.type: product,\n  page.title: Sale: now\n}\n").endswith(
+        "; inside {...} or [...], quote values containing : , [ ] { } or # (e.g. a regex: {$regex: \"^/p/[0-9]+\"})")
+    assert error_of("when:\n  page.type: {$in: [\n    product,\n    cart}}\n").endswith(
+        "; a [ is closed with }: close each bracket with its own kind")
     assert error_of("when: {page.type: {$in: [cameras, fishing}}\n").endswith(
         "; a [ is closed with }: close each bracket with its own kind")
 
@@ -62,7 +67,7 @@ def test_indentation_and_flow_mistakes_say_what_to_do() -> None:
         "; check the indentation of this line against the lines above: keys of one mapping, and the '- ' of one "
         "list, start in the same column")
     assert error_of("when: {page.path: {$regex: ^/p/[0-9]+}}\n").endswith(
-        "; inside {...} or [...], quote values containing , [ ] { } or # (e.g. a regex: {$regex: \"^/p/[0-9]+\"})")
+        "; inside {...} or [...], quote values containing : , [ ] { } or # (e.g. a regex: {$regex: \"^/p/[0-9]+\"})")
 
 
 def test_tab_indentation_says_to_use_spaces() -> None:

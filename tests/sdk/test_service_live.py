@@ -308,3 +308,44 @@ def test_a_second_server_on_the_same_event_loop_keeps_its_streams(tmp_path):
         return seen
 
     assert run_coroutine(scenario()) == [True, True, True, True]
+
+
+def test_which_server_a_stream_follows(monkeypatch):
+    """``_uvicorn_server`` on a loop holding a stopping server (listeners closed) and a running one: a stream on a
+    port follows the stopping one only when no running server listens there; a stream without a port (a unix
+    socket) follows the running one."""
+    import asyncio
+    import types
+
+    import uvicorn
+
+    import sdk.sse
+    from clickto.testing import run_coroutine
+
+    def server(port: int | None, stopping: bool) -> uvicorn.Server:
+        made = uvicorn.Server(uvicorn.Config(app=None))
+        made.should_exit = stopping
+        sockets = [types.SimpleNamespace(getsockname=lambda: ("127.0.0.1", port))] if port else []
+        made.servers = [types.SimpleNamespace(sockets=sockets)]
+        return made
+
+    stopping, running = server(None, True), server(8002, False)
+
+    async def serve(self):   # a task frame holding ``self``, like uvicorn's serve()
+        await asyncio.sleep(0)
+
+    async def ask(port: int | None) -> object:
+        coroutines = [serve(stopping), serve(running)]
+        sdk.sse._SERVERS.clear()
+        monkeypatch.setattr(sdk.sse.asyncio, "all_tasks",
+                            lambda loop=None: [types.SimpleNamespace(get_coro=lambda c=c: c) for c in coroutines])
+        try:
+            return sdk.sse._uvicorn_server(port)
+        finally:
+            monkeypatch.undo()
+            for coroutine in coroutines:
+                coroutine.close()
+
+    assert run_coroutine(ask(8001)) is stopping     # the request came in on the stopping server's (closed) port
+    assert run_coroutine(ask(8002)) is running
+    assert run_coroutine(ask(None)) is running      # no port: never the stopping server of another listener
