@@ -77,10 +77,10 @@ class Shop:
                        cart_items=carts.item_count(cart), query=request.query_params.get("q", ""))
         response = self.templates.TemplateResponse(request, template, context, status_code=status_code)
         # pages show the cart: a copy the browser kept would show (and tell the tag) a cart that has changed since,
-        # e.g. on Back after "Add to cart"; Back then loads the page again (the tag still counts it as a back).
-        # Not the answers to a form (a checkout step with errors): Back to those could only post the form again.
-        if request.method in ("GET", "HEAD"):
-            response.headers["Cache-Control"] = "no-store"
+        # e.g. on Back after "Add to cart", or after paying, on Back to a payment step answered with errors; Back
+        # then loads the page again (the tag still counts it as a back), and to a form's answer the browser
+        # first asks whether to send the form again
+        response.headers["Cache-Control"] = "no-store"
         return self.cookie.save(response, state)
 
     def redirect(self, url: str, state: dict[str, Any]) -> Response:

@@ -124,6 +124,8 @@ def _how(fact: Fact, kind: str, operand: Any, found: str, whole: bool = False) -
     """How to write the operand when the intent is obvious (``"80"`` for a number: drop the quotes; ``5m`` for
     a number of seconds: 300; ``100€``: 100)."""
     if kind == "number" and found == "string" and _numeric_text(operand):
+        if fact.bounds and not fact.bounds[0] <= float(operand) <= fact.bounds[1]:
+            return ""   # time.hour: "25" unquoted would be refused too
         return number_text_hint(operand, whole)   # whole: equality with a whole-number fact (cart.items: "5.5")
     if kind == "number" and found == "string":
         if fact.path == "time.hour" and _CLOCK_TIME.fullmatch(operand.strip()):

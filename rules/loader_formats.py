@@ -17,9 +17,9 @@ from rules.model import ONCE_PER_SESSION
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])", re.ASCII)
-_DURATION_WHOLE = re.compile(r"(?:\d+(?:\.\d+)?\s*[smhd]\s*)+", re.ASCII)
-_CLOCK = re.compile(r"(\d{1,2})(?::(\d{2}))?", re.ASCII)
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([smhd])")
+_DURATION_WHOLE = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?\s*[smhd]\s*)+")
+_CLOCK = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?")
 COOLDOWN_HELP = "a duration like 30s, 10m, 2h or 1d, a number of seconds, or 'session' (once per session)"
 
 
@@ -45,9 +45,9 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-SECONDS_PATTERN = r"\+?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
+SECONDS_PATTERN = r"\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?"
 """Seconds written as text: decimal notation, as the rule-file schema's cooldown pattern says (not 1_000, nan, -0)."""
-_SECONDS_TEXT = re.compile(SECONDS_PATTERN, re.ASCII)   # ASCII digits, as the schema's JavaScript \d
+_SECONDS_TEXT = re.compile(SECONDS_PATTERN)
 
 
 def parse_cooldown(value: Any) -> float:

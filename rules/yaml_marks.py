@@ -268,7 +268,7 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str = "") -> RuleError:
     else:
         opened = error.context_mark.line if error.context_mark is not None else None
         unclosed = opened is not None and mark is not None and (
-            "<stream end>" in problem or (mark.line != opened and _indent(text, mark.line) <= _indent(text, opened)))
+            "<stream end>" in problem or (mark.line != opened and _starts_a_key(text, mark.line, mark.column)))
         message += _syntax_hint(problem, error.context or "", opened + 1 if unclosed and opened is not None else None)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     return RuleError(message, line=line, col=col)
@@ -293,16 +293,14 @@ def _syntax_hint(problem: str, context: str, unclosed_from: int | None = None) -
     return ""
 
 
-def _indent(text: str, line: int) -> int:
-    """Where the content of line ``line`` (0-based) of ``text`` starts, list dashes counted as indentation
-    (``  - when: {`` and ``    show:`` are keys of one mapping)."""
+_KEY_AT_LINE_START = re.compile(r"[ \t]*(?:-[ \t]+)*[^\s:#,\[\]{}]+[ \t]*")
+
+
+def _starts_a_key(text: str, line: int, column: int) -> bool:
+    """Whether the ``:`` at ``line``/``column`` (0-based) ends the first word of its line, as in ``show: chat``
+    after a ``{`` left open above; a ``:`` later in a line (``title: Sale: now``) is a value needing quotes."""
     lines = text.splitlines()
-    if not 0 <= line < len(lines):
-        return 0
-    rest = lines[line].lstrip(" ")
-    while rest.startswith("- "):
-        rest = rest[2:].lstrip(" ")
-    return len(lines[line]) - len(rest)
+    return 0 <= line < len(lines) and bool(_KEY_AT_LINE_START.fullmatch(lines[line][:column]))
 
 
 def _line_col(text: str, position: int) -> tuple[int, int]:

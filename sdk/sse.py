@@ -66,9 +66,11 @@ def _uvicorn_server(port: int | None = None) -> object | None:
         if isinstance(candidate, uvicorn.Server):
             serving.append(candidate)
     # a stopping server has closed its listeners: its ports are unknown, so it may be the request's
-    on_port = [server for server in serving
-               if port in _ports(server) or (port is not None and server.should_exit and not _ports(server))]
-    pool = on_port or [server for server in serving if not server.should_exit]
+    closed = [server for server in serving if server.should_exit and not _ports(server)]   # stopping, ports unknown
+    on_port = [server for server in serving if port in _ports(server)] + (closed if port is not None else [])
+    running = [server for server in serving if not server.should_exit]
+    # no port (a unix socket): a running server, else one that is stopping (the stream then ends at once)
+    pool = on_port or running or (closed if port is None else [])
     # a stream that starts while its server is already stopping (a page loading during Ctrl-C) gets that server,
     # so it ends at once instead of holding the shutdown until uvicorn cancels it
     found = next((server for server in pool if not server.should_exit), pool[0] if pool else None)

@@ -11,7 +11,7 @@ from rules.model import ONCE_PER_SESSION
 @pytest.mark.parametrize(("written", "seconds"), [
     ("30s", 30.0), ("10m", 600.0), ("2h", 7200.0), ("1d", 86400.0), ("1h30m", 5400.0), ("1.5h", 5400.0),
     ("2H", 7200.0), ("90", 90.0), (45, 45.0), (2.5, 2.5), (0, 0.0), ("session", ONCE_PER_SESSION),
-    ("Session", ONCE_PER_SESSION), ("1e3", 1000.0), (" +12.5 ", 12.5),
+    ("Session", ONCE_PER_SESSION), ("1e3", 1000.0), (" +12.5 ", 12.5), ("2h\u00a030m", 9000.0),
 ])
 def test_cooldown_formats(written, seconds) -> None:
     assert parse_cooldown(written) == seconds
