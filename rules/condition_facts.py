@@ -82,7 +82,7 @@ def _equal(fact: Fact, kind: str, operand: Any, path: Path, findings: list[Findi
     found = json_type(operand)
     if found != kind:
         findings.append((path, f"{fact.path} is {_ARTICLE[kind]}: {show(operand)} ({_article(found)}) never equals it",
-                         operand, _how(fact, kind, operand, found, whole=fact.type == "integer")))
+                         operand, _how(fact, kind, operand, found, equality=True)))
     elif fact.type == "integer" and isinstance(operand, float) and not operand.is_integer():
         findings.append((path, f"{fact.path} is a whole number: {show(operand)} never equals it", operand, ""))
     elif fact.bounds and kind == "number" and not fact.bounds[0] <= operand <= fact.bounds[1]:
@@ -120,13 +120,14 @@ def _order_can_hold(op: str, operand: float, low: int, high: int) -> bool:
     return low < operand if op == "$lt" else low <= operand
 
 
-def _how(fact: Fact, kind: str, operand: Any, found: str, whole: bool = False) -> str:
+def _how(fact: Fact, kind: str, operand: Any, found: str, equality: bool = False) -> str:
     """How to write the operand when the intent is obvious (``"80"`` for a number: drop the quotes; ``5m`` for
     a number of seconds: 300; ``100€``: 100)."""
+    whole = equality and fact.type == "integer"   # cart.items: "5.5" unquoted would never equal it either
     if kind == "number" and found == "string" and _numeric_text(operand):
-        if fact.bounds and not fact.bounds[0] <= float(operand) <= fact.bounds[1]:
-            return ""   # time.hour: "25" unquoted would be refused too
-        return number_text_hint(operand, whole)   # whole: equality with a whole-number fact (cart.items: "5.5")
+        if equality and fact.bounds and not fact.bounds[0] <= float(operand) <= fact.bounds[1]:
+            return ""   # time.hour: "25" unquoted would never equal it either ($lt: "24" is fine unquoted)
+        return number_text_hint(operand, whole)
     if kind == "number" and found == "string":
         if fact.path == "time.hour" and _CLOCK_TIME.fullmatch(operand.strip()):
             return hour_hint(operand.strip())

@@ -267,16 +267,17 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str = "") -> RuleError:
         message += "; indent with spaces, not tabs"
     else:
         opened = error.context_mark.line if error.context_mark is not None else None
-        unclosed = opened is not None and mark is not None and (
-            "<stream end>" in problem or (mark.line != opened and _starts_a_key(text, mark.line, mark.column)))
-        message += _syntax_hint(problem, error.context or "", opened + 1 if unclosed and opened is not None else None)
+        at_a_key = (opened is not None and mark is not None and mark.line != opened
+                    and _starts_a_key(text, mark.line, mark.column))
+        message += _syntax_hint(problem, error.context or "", None if opened is None else opened + 1, at_a_key)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     return RuleError(message, line=line, col=col)
 
 
-def _syntax_hint(problem: str, context: str, unclosed_from: int | None = None) -> str:
+def _syntax_hint(problem: str, context: str, opened_line: int | None = None, at_a_key: bool = False) -> str:
     """What to do about the YAML mistakes merchants make most (PyYAML's words describe its parser, not the file).
-    ``unclosed_from``: the line of a {...} or [...] that the file goes on after without closing it."""
+    ``opened_line``: where the context (a {...} or [...]) began; ``at_a_key``: the parser stopped at the first key
+    of a later line."""
     if "mapping values are not allowed" in problem:
         return "; a value containing ': ' must be quoted, e.g. description: \"Note: VIPs only\""
     if "<block end>" in problem or ("block mapping" in context and "expected <block end>" in context + problem):
@@ -286,19 +287,22 @@ def _syntax_hint(problem: str, context: str, unclosed_from: int | None = None) -
         opener = "{" if "flow mapping" in context else "["
         if "but got '}'" in problem or "but got ']'" in problem:
             return f"; a {opener} is closed with {'}' if opener == '[' else ']'}: close each bracket with its own kind"
-        if unclosed_from is not None:
-            return f"; the {opener} opened on line {unclosed_from} is never closed"
+        if "<stream end>" in problem:
+            return f"; the {opener} opened on line {opened_line} is never closed"
+        if at_a_key:
+            return f"; a ',' is missing before this key, or the {opener} opened on line {opened_line} is never closed"
         return ("; inside {...} or [...], quote values containing : , [ ] { } or # (e.g. a regex: "
                 "{$regex: \"^/p/[0-9]+\"})")
     return ""
 
 
-_KEY_AT_LINE_START = re.compile(r"[ \t]*(?:-[ \t]+)*[^\s:#,\[\]{}]+[ \t]*")
+_KEY_AT_LINE_START = re.compile(r"[ \t]*(?:-[ \t]+)*(?:[^\s:#,\[\]{}]+[ \t]*)?")
 
 
 def _starts_a_key(text: str, line: int, column: int) -> bool:
-    """Whether the ``:`` at ``line``/``column`` (0-based) ends the first word of its line, as in ``show: chat``
-    after a ``{`` left open above; a ``:`` later in a line (``title: Sale: now``) is a value needing quotes."""
+    """Whether the parser stopped at the start of a line's first key (``show: chat`` after a ``{`` left open
+    above: at ``show``, or at the ``:`` after it); a ``:`` later in a line (``title: Sale: now``) is a value
+    needing quotes."""
     lines = text.splitlines()
     return 0 <= line < len(lines) and bool(_KEY_AT_LINE_START.fullmatch(lines[line][:column]))
 

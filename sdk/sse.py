@@ -30,9 +30,11 @@ def _ports(server: object) -> set[int]:
     for listener in getattr(server, "servers", None) or ():
         for sock in getattr(listener, "sockets", None) or ():
             try:
-                ports.add(sock.getsockname()[1])
-            except (OSError, IndexError, TypeError):
-                pass
+                name = sock.getsockname()
+            except OSError:
+                continue
+            if isinstance(name, tuple) and len(name) > 1:   # a unix socket's name is its path: no port
+                ports.add(name[1])
     return ports
 
 

@@ -59,6 +59,9 @@ def test_address_errors_are_shown_accessibly_and_keep_the_input(client):
     add(client, "1")
     response = client.post("/checkout/address", data={**ADDRESS, "email": "not-an-email", "postcode": "x"})
     assert response.status_code == 422
+    # kept by no browser cache: after paying, Back must not show (nor report) the cart of this answer
+    assert response.headers["cache-control"] == "no-store"
+    assert client.get("/cart").headers["cache-control"] == "no-store"
     html = response.text
     email = re.search(r'<input id="f-email"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in email and 'aria-describedby="f-email-error' in email

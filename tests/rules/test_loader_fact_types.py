@@ -227,6 +227,7 @@ def test_bounded_facts_and_yaml_numbers_that_do_not_look_like_themselves() -> No
         assert problems(with_condition(condition))[0].endswith("never equals it"), condition
     assert problems(with_condition({"cart.items": "5"}))[0].endswith("(write 5 without quotes)")
     assert problems(with_condition({"time.hour": "25"}))[0].endswith("never equals it")        # 25 is no hour either
+    assert problems(with_condition({"time.hour": {"$lt": "24"}}))[0].endswith("(write 24 without quotes)")
     text = with_condition({"session.paths.length": {"$gte": "3"}})
     assert problems(text) == ["<rules>:8:41: $gte '3' never holds: session.paths.length is a number, not a string "
                               "(write 3 without quotes)"]

@@ -52,14 +52,18 @@ def test_unclosed_flow_sequence_names_where_it_started() -> None:
         "<rules>:3:1: invalid YAML: expected ',' or ']', but got '<stream end>' "
         "(while parsing a flow sequence at line 2); the [ opened on line 2 is never closed")
     assert error_of("rules:\n  - when: {page.type: product\n    show: chat\n").endswith(
-        "(while parsing a flow mapping at line 2); the { opened on line 2 is never closed")
+        "(while parsing a flow mapping at line 2); a ',' is missing before this key, or the { opened on line 2 is never closed")
     # a valid multi-line {...} with an unquoted ': ' inside is no unclosed bracket, nor a [ closed later with }
     assert error_of("when: {\n  page.type: product,\n  page.title: Sale: now\n}\n").endswith(
         "; inside {...} or [...], quote values containing : , [ ] { } or # (e.g. a regex: {$regex: \"^/p/[0-9]+\"})")
     assert error_of("rules:\n  - id: a\n    when: {page.type: product,\n    page.title: Sale: now}\n").endswith(
         "quote values containing : , [ ] { } or # (e.g. a regex: {$regex: \"^/p/[0-9]+\"})")
     assert error_of("rules:\n  - when: {page.type: product\n        show: chat\n").endswith(
-        "the { opened on line 2 is never closed")
+        "; a ',' is missing before this key, or the { opened on line 2 is never closed")
+    assert error_of("rules:\n  - when: {page.type: {$in: [product, cart]}\n    show: chat\n").endswith(
+        "; a ',' is missing before this key, or the { opened on line 2 is never closed")   # stopped at 'show'
+    assert error_of("when: {\n  page.type: product\n  cart.value: {$gt: 100}\n}\n").endswith(
+        "; a ',' is missing before this key, or the { opened on line 1 is never closed")
     assert error_of("when:\n  page.type: {$in: [\n    product,\n    cart}}\n").endswith(
         "; a [ is closed with }: close each bracket with its own kind")
     assert error_of("when: {page.type: {$in: [cameras, fishing}}\n").endswith(

@@ -349,5 +349,8 @@ def test_which_server_a_stream_follows(monkeypatch):
     assert run_coroutine(ask(8001)) is stopping     # the request came in on the stopping server's (closed) port
     assert run_coroutine(ask(8002)) is running
     assert run_coroutine(ask(None)) is running      # no port: never the stopping server of another listener
+    unix = types.SimpleNamespace(servers=[types.SimpleNamespace(sockets=[
+        types.SimpleNamespace(getsockname=lambda: "/tmp/clickto.sock")])])
+    assert sdk.sse._ports(unix) == set()             # a unix socket's path is no port (not its second letter)
     running = server(None, True)                     # ... unless it is the only one (one unix-socket server)
     assert run_coroutine(ask(None)) in (stopping, running)
