@@ -107,7 +107,7 @@ def _ordered(fact: Fact, kind: str, op: str, operand: Any, path: Path, findings:
                                "strings are ordered)", operand, ""))
     elif found != kind:
         findings.append((path, f"{op} {show(operand)} never holds: {fact.path} is {_ARTICLE[kind]}, not "
-                               f"{_article(found)}", operand, _how(fact, kind, operand, found)))
+                               f"{_article(found)}", operand, _how(fact, kind, operand, found, order=op)))
     elif fact.bounds and not _order_can_hold(op, operand, *fact.bounds):
         low, high = fact.bounds
         findings.append((path, f"{op} {show(operand)} never holds: {fact.path} is {low}-{high}", operand, ""))
@@ -120,13 +120,14 @@ def _order_can_hold(op: str, operand: float, low: int, high: int) -> bool:
     return low < operand if op == "$lt" else low <= operand
 
 
-def _how(fact: Fact, kind: str, operand: Any, found: str, equality: bool = False) -> str:
+def _how(fact: Fact, kind: str, operand: Any, found: str, equality: bool = False, order: str | None = None) -> str:
     """How to write the operand when the intent is obvious (``"80"`` for a number: drop the quotes; ``5m`` for
     a number of seconds: 300; ``100€``: 100)."""
     whole = equality and fact.type == "integer"   # cart.items: "5.5" unquoted would never equal it either
     if kind == "number" and found == "string" and _numeric_text(operand):
-        if equality and fact.bounds and not fact.bounds[0] <= float(operand) <= fact.bounds[1]:
-            return ""   # time.hour: "25" unquoted would never equal it either ($lt: "24" is fine unquoted)
+        if fact.bounds and ((equality and not fact.bounds[0] <= float(operand) <= fact.bounds[1]) or (
+                order is not None and not _order_can_hold(order, float(operand), *fact.bounds))):
+            return ""   # unquoted it would never hold either (time.hour: "25", {$gt: "25"}); {$lt: "24"} would
         return number_text_hint(operand, whole)
     if kind == "number" and found == "string":
         if fact.path == "time.hour" and _CLOCK_TIME.fullmatch(operand.strip()):

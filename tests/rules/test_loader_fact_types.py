@@ -228,6 +228,8 @@ def test_bounded_facts_and_yaml_numbers_that_do_not_look_like_themselves() -> No
     assert problems(with_condition({"cart.items": "5"}))[0].endswith("(write 5 without quotes)")
     assert problems(with_condition({"time.hour": "25"}))[0].endswith("never equals it")        # 25 is no hour either
     assert problems(with_condition({"time.hour": {"$lt": "24"}}))[0].endswith("(write 24 without quotes)")
+    for condition in ({"time.hour": {"$gt": "25"}}, {"time.month": {"$lt": "0"}}, {"time.hour": {"$gte": "1e3"}}):
+        assert problems(with_condition(condition))[0].endswith("not a string"), condition   # 25 would fail too
     text = with_condition({"session.paths.length": {"$gte": "3"}})
     assert problems(text) == ["<rules>:8:41: $gte '3' never holds: session.paths.length is a number, not a string "
                               "(write 3 without quotes)"]
