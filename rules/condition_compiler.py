@@ -22,6 +22,7 @@ from rules.condition_syntax import (
     is_number,
     is_operator_object,
     is_value_mode,
+    utf16,
 )
 from rules.versions import padded_string, padded_version
 
@@ -46,11 +47,6 @@ _TYPE_TESTS = {
 
 def _isnum(value: Any) -> bool:
     return isinstance(value, (int, float)) and value.__class__ is not bool
-
-
-def _utf16(text: str) -> bytes:
-    """JavaScript orders strings by UTF-16 code units; these bytes compare the same way."""
-    return text.encode("utf-16-be", "surrogatepass")
 
 
 def js_type(value: Any) -> str:
@@ -174,7 +170,7 @@ def _all(tests: Sequence[Predicate], items: list) -> bool:
 
 
 _RUNTIME = {
-    "_isnum": _isnum, "_utf16": _utf16, "_words_in": _words_in, "_deq": deep_equal, "_in": _in, "_ini": _ini,
+    "_isnum": _isnum, "_utf16": utf16, "_words_in": _words_in, "_deq": deep_equal, "_in": _in, "_ini": _ini,
     "_elem": _elem, "_all": _all, "_pv": padded_version, "_padded": padded_string, "_lower": _lower,
     "_NUMBER": frozenset({int, float}), "_SCALAR": frozenset({str, int, float, type(None)}),
     "isinstance": isinstance, "len": len, "bool": bool, "str": str, "list": list, "dict": dict, "set": set,
@@ -311,7 +307,7 @@ class Compiler:
             if isinstance(operand, str):  # two strings; non-ASCII ones in UTF-16 order like JavaScript
                 if operand.isascii():
                     return f"({_is_str(ref)} and {v} {symbol} {operand!r})"
-                return f"({_is_str(ref)} and _utf16({v}) {symbol} {self.const(_utf16(operand))})"
+                return f"({_is_str(ref)} and _utf16({v}) {symbol} {self.const(utf16(operand))})"
             return self.numeric(ref, ref.first(), symbol, operand)
         if op in VERSION_OPERATORS:
             # Versions compare only string with string, or number with number; $vne holds on a mismatch.

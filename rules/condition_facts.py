@@ -30,7 +30,7 @@ _MEMBERSHIP = ("$in", "$nin", "$ini", "$nini")
 _INSENSITIVE = ("$ini", "$nini")
 _REGEX = ("$regex", "$regexi", "$notRegex", "$notRegexi")
 _LIST_ONLY = ("$size", "$all", "$alli", "$elemMatch")
-YAML_NUMBER = re.compile(r"[-+]?(?:0|[1-9][0-9]*|[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?)")
+_YAML_NUMBER = re.compile(r"[-+]?(?:0|[1-9][0-9]*|[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?|\.[0-9]+(?:[eE][-+][0-9]+)?)")
 """Decimal numbers YAML 1.1 reads as numbers when unquoted (``1e3`` without a dot and sign is text there, and so
 is ``08``: a leading zero means octal, and 8 is no octal digit)."""
 
@@ -170,7 +170,7 @@ def number_text_hint(text: str, whole: bool = False) -> str:
     reads a number; "" when ``text`` is no finite number (or, with ``whole``, no whole one)."""
     if not _numeric_text(text) or (whole and not float(text).is_integer()):
         return ""
-    if YAML_NUMBER.fullmatch(text.strip()) and not (whole and not text.strip().lstrip("+-").isdigit()):
+    if _YAML_NUMBER.fullmatch(text.strip()) and not (whole and not text.strip().lstrip("+-").isdigit()):
         return f" (write {text.strip()} without quotes)"
     return f" (YAML reads {text.strip()} as text; write it as {_yaml_number(float(text))})"
 

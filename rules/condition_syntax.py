@@ -56,6 +56,11 @@ def _scalar_fact(path: Path) -> bool:
 _ANY_OPERATOR = CONDITION_OPERATORS + VALUE_OPERATORS
 
 
+def utf16(text: str) -> bytes:
+    """JavaScript orders strings by UTF-16 code units; these bytes compare the same way."""
+    return text.encode("utf-16-be", "surrogatepass")
+
+
 def is_number(value: Any) -> bool:
     """A JSON number (``bool`` is an ``int`` in Python but never a number here)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -300,16 +305,14 @@ class _Checker:
             same = {op: operand for op, operand in operators.items()
                     if op in (*ORDER_OPERATORS, "$eq") and (isinstance(operand, str) if kind is str else
                                                             is_number(operand) and not math.isnan(operand))}
-            # strings are ordered by UTF-16 code units, as the engine (and GrowthBook, in JavaScript) orders them
-            order = (lambda text: text.encode("utf-16-be", "surrogatepass")) if kind is str else (lambda number: number)
+            order = utf16 if kind is str else (lambda number: number)   # strings in the engine's (JavaScript's) order
             lows = [(operand, op) for op, operand in same.items() if op in ("$gt", "$gte", "$eq")]
             highs = [(operand, op) for op, operand in same.items() if op in ("$lt", "$lte", "$eq")]
             for low, low_op in lows:
                 for high, high_op in highs:
                     if low_op == high_op == "$eq":
                         continue
-                    if order(low) > order(high) or (low == high and "$gt" in (low_op, high_op)) or (
-                            low == high and "$lt" in (low_op, high_op)):
+                    if order(low) > order(high) or (low == high and {"$gt", "$lt"} & {low_op, high_op}):
                         self.add(path, f"{low_op} {show(low)} and {high_op} {show(high)} never hold together: "
                                        "no value meets both")
                         return
