@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Coroutine, Iterator
@@ -41,6 +42,18 @@ def run_coroutine(coroutine: Coroutine[Any, Any, T], timeout: float = 30.0) -> T
     """
     with ThreadPoolExecutor(max_workers=1) as worker:
         return worker.submit(asyncio.run, coroutine).result(timeout=timeout)
+
+
+@contextlib.contextmanager
+def reaped(process: subprocess.Popen) -> Iterator[subprocess.Popen]:
+    """``process``, killed and reaped on the way out if it still runs: a failed assertion in a test that drives a
+    command (``clickto demo``, ``clickto proxy``) must not leave the command running."""
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -59,7 +59,7 @@ def explain_main(argv: list[str]) -> int:
     try:
         session, last_event = read_session(Path(args.session))
         now = parse_at(args.at) if args.at is not None else last_event
-        needed = list(dict.fromkeys(channel.needs for channel in ruleset.channels.values() if channel.needs))
+        needed = ruleset.pools
         availability = (parse_availability(args.availability, needed) if args.availability is not None
                         else {pool: 1 for pool in needed})
     except InputError as error:

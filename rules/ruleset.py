@@ -268,6 +268,11 @@ class RuleSet:
         """The rule with id ``rule_id`` (KeyError when there is none)."""
         return self._by_id[rule_id].rule
 
+    @property
+    def pools(self) -> tuple[str, ...]:
+        """The availability pools the channels need (``needs: experts``), each once, in the order declared."""
+        return tuple(dict.fromkeys(channel.needs for channel in self.channels.values() if channel.needs))
+
     # ------------------------------------------------------------------ deciding
 
     def decide(self, session: Any, now: float, availability: Mapping[str, int], *, record: bool = True) -> Decision:

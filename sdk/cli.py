@@ -136,7 +136,7 @@ def serve_main(argv: list[str]) -> int:
         print(f"clickto serve: {error}", file=sys.stderr)
         return EXIT_USAGE
     known = app.state.presence.pools(sites[0].key)   # the same pools on every site (rules and --online)
-    needed = list(dict.fromkeys(channel.needs for channel in app.state.rules.ruleset.channels.values() if channel.needs))
+    needed = app.state.rules.ruleset.pools
     for pool, person in (pair for pairs in args.online for pair in pairs):   # kept: a reload may name the pool
         if pool not in needed:
             from rules.loader import did_you_mean

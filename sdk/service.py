@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from rules.ruleset import RuleSet
 from rules.session import Session
 from sdk.assets import Asset, load_assets
 from sdk.config import ServiceConfig
@@ -66,13 +67,9 @@ def settled_heap() -> Iterator[None]:
         gc.unfreeze()
 
 
-def needed_pools(ruleset: Any) -> set[str]:
+def needed_pools(ruleset: RuleSet) -> set[str]:
     """Pools the rule file's channels need (``needs: experts``), so presence counts list them at 0."""
-    channels = getattr(ruleset, "channels", None)
-    if channels is None:
-        channels = getattr(getattr(ruleset, "file", None), "channels", None) or {}
-    values = channels.values() if isinstance(channels, dict) else channels
-    return {channel.needs for channel in values if getattr(channel, "needs", None)}
+    return set(ruleset.pools)
 
 
 class Service:

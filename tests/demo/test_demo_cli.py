@@ -14,7 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 import rules
-from clickto.testing import free_port
+from clickto.testing import free_port, reaped
 from demo_shop.cli import main
 from demo_shop.demo import DEFAULT_RULES
 
@@ -91,7 +91,7 @@ def test_demo_without_the_tag_for_the_proxy():
     process = subprocess.Popen([sys.executable, "-m", "clickto", "demo", "--port", str(port), "--no-tag"], cwd=REPO,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    with reaped(process):
         lines = [process.stdout.readline() for _ in range(5)]
         assert "(without the tag)" in lines[0]
         assert f"clickto proxy --server http://127.0.0.1:{port}/clickto --site demo --only '*:{port}'" in lines[4]
@@ -99,10 +99,6 @@ def test_demo_without_the_tag_for_the_proxy():
             assert b"clickto.js" not in response.read()
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=15) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def test_clickto_demo_prints_the_url_and_stops_cleanly_on_ctrl_c():
@@ -110,7 +106,7 @@ def test_clickto_demo_prints_the_url_and_stops_cleanly_on_ctrl_c():
     process = subprocess.Popen([sys.executable, "-m", "clickto", "demo", "--port", str(port)], cwd=REPO,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    with reaped(process):
         first = process.stdout.readline()
         assert f"http://127.0.0.1:{port}/" in first, first
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/products/7", timeout=10) as response:
@@ -118,10 +114,6 @@ def test_clickto_demo_prints_the_url_and_stops_cleanly_on_ctrl_c():
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=15) == 0
         assert "clickto demo: stopped." in process.stdout.read()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def test_online_page_offers_the_pools_of_a_custom_rule_file(tmp_path):

@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from clickto.testing import free_port, serve_app
+from clickto.testing import free_port, reaped, serve_app
 from proxy.cli import main
 from sdk import create_app
 from sdk.testing import service_config
@@ -84,7 +84,7 @@ def run_until_interrupted(
     """Start the proxy, fetch ``origin/`` (and the paths in ``also``) through it, stop it with Ctrl-C."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
+    with reaped(process):
         wait_for_port(process, port)
         with httpx.Client(proxy=f"http://127.0.0.1:{port}", timeout=10) as client:
             response = client.get(origin + "/", headers=NAVIGATION)
@@ -92,10 +92,6 @@ def run_until_interrupted(
                 client.get(origin + path, headers=NAVIGATION)
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=15)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
     return response, output, process.returncode
 
 
@@ -175,7 +171,7 @@ def run_until_logged(command: list[str], port: int, url: str, wanted: tuple[str,
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)   # type: ignore[arg-type]
     reader.start()
-    try:
+    with reaped(process):
         wait_for_port(process, port)
         with httpx.Client(proxy=f"http://127.0.0.1:{port}", timeout=10, verify=False) as client:
             client.get(url, headers=NAVIGATION)
@@ -184,10 +180,6 @@ def run_until_logged(command: list[str], port: int, url: str, wanted: tuple[str,
             time.sleep(0.05)
         process.send_signal(signal.SIGINT)
         process.wait(timeout=15)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     reader.join(5)
     return "".join(lines)
 
@@ -257,13 +249,10 @@ def test_ctrl_c_is_not_held_up_by_a_service_that_trickles_its_answer(origin):
     with trickling_server() as service:
         process = subprocess.Popen(proxy_command(port, service), cwd=REPO, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True)
-        try:
+        with reaped(process):
             wait_for_port(process, port)
             with httpx.Client(proxy=f"http://127.0.0.1:{port}", timeout=10) as client:
                 assert "clickto.js" in client.get(origin + "/", headers=NAVIGATION).text
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=10) == 0
-        finally:
-            if process.poll() is None:
-                process.kill()
-            process.communicate()
+        process.communicate()

@@ -47,35 +47,41 @@ def test_syntax_error_points_at_the_problem_and_says_what_to_do() -> None:
                                          "containing ': ' must be quoted, e.g. description: \"Note: VIPs only\"")
 
 
+QUOTE_VALUES = "; inside {...} or [...], quote values containing : , [ ] { } or # (e.g. a regex: {$regex: \"^/p/[0-9]+\"})"
+MISMATCHED = "; a [ is closed with }: close each bracket with its own kind"
+
+
+def missing_comma(line: int) -> str:
+    return f"; a ',' is missing before this key, or the {{ opened on line {line} is never closed"
+
+
 def test_unclosed_flow_sequence_names_where_it_started() -> None:
     assert error_of("a: 1\nb: [1, 2\n") == (
         "<rules>:3:1: invalid YAML: expected ',' or ']', but got '<stream end>' "
         "(while parsing a flow sequence at line 2); the [ opened on line 2 is never closed")
-    assert error_of("rules:\n  - when: {page.type: product\n    show: chat\n").endswith(
-        "(while parsing a flow mapping at line 2); a ',' is missing before this key, or the { opened on line 2 is never closed")
+
+
+@pytest.mark.parametrize(("text", "ending"), [
+    ("rules:\n  - when: {page.type: product\n    show: chat\n",
+     "(while parsing a flow mapping at line 2)" + missing_comma(2)),
     # a valid multi-line {...} with an unquoted ': ' inside is no unclosed bracket, nor a [ closed later with }
-    assert error_of("when: {\n  page.type: product,\n  page.title: Sale: now\n}\n").endswith(
-        "; inside {...} or [...], quote values containing : , [ ] { } or # (e.g. a regex: {$regex: \"^/p/[0-9]+\"})")
-    assert error_of("rules:\n  - id: a\n    when: {page.type: product,\n    page.title: Sale: now}\n").endswith(
-        "quote values containing : , [ ] { } or # (e.g. a regex: {$regex: \"^/p/[0-9]+\"})")
-    assert error_of("rules:\n  - when: {page.type: product\n        show: chat\n").endswith(
-        "; a ',' is missing before this key, or the { opened on line 2 is never closed")
-    assert error_of("rules:\n  - when: {page.type: {$in: [product, cart]}\n    show: chat\n").endswith(
-        "; a ',' is missing before this key, or the { opened on line 2 is never closed")   # stopped at 'show'
-    assert error_of("when: {\n  page.type: product\n  cart.value: {$gt: 100}\n}\n").endswith(
-        "; a ',' is missing before this key, or the { opened on line 1 is never closed")
-    assert error_of("when:\n  page.type: {$in: [\n    product,\n    cart}}\n").endswith(
-        "; a [ is closed with }: close each bracket with its own kind")
-    assert error_of("when: {page.type: {$in: [cameras, fishing}}\n").endswith(
-        "; a [ is closed with }: close each bracket with its own kind")
+    ("when: {\n  page.type: product,\n  page.title: Sale: now\n}\n", QUOTE_VALUES),
+    ("rules:\n  - id: a\n    when: {page.type: product,\n    page.title: Sale: now}\n", QUOTE_VALUES),
+    ("rules:\n  - when: {page.type: product\n        show: chat\n", missing_comma(2)),
+    ("rules:\n  - when: {page.type: {$in: [product, cart]}\n    show: chat\n", missing_comma(2)),   # stopped at 'show'
+    ("when: {\n  page.type: product\n  cart.value: {$gt: 100}\n}\n", missing_comma(1)),
+    ("when:\n  page.type: {$in: [\n    product,\n    cart}}\n", MISMATCHED),
+    ("when: {page.type: {$in: [cameras, fishing}}\n", MISMATCHED),
+    ("when: {page.path: {$regex: ^/p/[0-9]+}}\n", QUOTE_VALUES),
+])
+def test_bracket_mistakes_say_what_to_do(text: str, ending: str) -> None:
+    assert error_of(text).endswith(ending)
 
 
-def test_indentation_and_flow_mistakes_say_what_to_do() -> None:
+def test_indentation_mistakes_say_what_to_do() -> None:
     assert error_of("rules:\n  - id: a\n    when: {}\n     show: chat\n").endswith(
         "; check the indentation of this line against the lines above: keys of one mapping, and the '- ' of one "
         "list, start in the same column")
-    assert error_of("when: {page.path: {$regex: ^/p/[0-9]+}}\n").endswith(
-        "; inside {...} or [...], quote values containing : , [ ] { } or # (e.g. a regex: {$regex: \"^/p/[0-9]+\"})")
 
 
 def test_tab_indentation_says_to_use_spaces() -> None:
